@@ -1,0 +1,34 @@
+# bedrock-costs — every target creates the virtual environment it needs.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint conformance bench clean java
+
+java:
+	@command -v java >/dev/null 2>&1 || { echo "Java 17 is required by Spark: install it with 'apt-get install -y openjdk-17-jre-headless' (or your OS's JDK 17) and re-run."; exit 1; }
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (Glue 5 runs 3.11): install python3.11 and re-run."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: java $(STAMP)
+	$(BIN)/bedrock-costs demo --output demo-output
+
+test: java $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check glue jobs tests bench
+	$(BIN)/ruff format --check glue jobs tests bench
+	$(BIN)/mypy
+
+conformance: java $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python ../shared/conformance/harness.py ../shared/conformance/cases_public.py --cli bedrock-costs
+
+clean:
+	rm -rf $(VENV) demo-output build dist glue/*.egg-info

@@ -1,0 +1,44 @@
+"""Registering the output tables in the session's catalog (Hive metastore or Glue Data Catalog)."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+from bedrock_costs import schemas, storage
+from bedrock_costs.tags import PREFIX
+
+
+def existing_tag_columns(spark: SparkSession, database: str) -> list[str]:
+    """Tag columns the invocations table already has, in table order (the set only grows)."""
+    if not spark.catalog.tableExists("invocations", database):
+        return []
+    return [c.name for c in spark.catalog.listColumns("invocations", database)
+            if c.name.startswith(PREFIX)]
+
+
+def register_tables(spark: SparkSession, database: str, output_path: str,
+                    tag_columns: tuple[str, ...]) -> None:
+    """Create or extend both tables, then make the catalog's partitions match the folders."""
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    for table, extra in (("invocations", tag_columns), ("quarantine", ())):
+        name = f"`{database}`.`{table}`"
+        schema = schemas.load(table)
+        location = storage.spark_path(storage.join(output_path, table))
+        if not spark.catalog.tableExists(table, database):
+            columns = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
+            partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_keys)
+            spark.sql(
+                f"CREATE EXTERNAL TABLE {name} ({_ddl(columns)}) PARTITIONED BY ({partitions}) "
+                f"STORED AS PARQUET LOCATION '{location}' "
+                f"TBLPROPERTIES ('parquet.compression'='SNAPPY')"
+            )
+        else:
+            have = {c.name for c in spark.catalog.listColumns(table, database)}
+            new = [(t, "string") for t in extra if t not in have]
+            if new:
+                spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({_ddl(new)})")
+        spark.sql(f"MSCK REPAIR TABLE {name} SYNC PARTITIONS")
+
+
+def _ddl(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(f"`{name}` {kind}" for name, kind in columns)

@@ -1,0 +1,94 @@
+"""What each sub-command does; Spark is imported only by the commands that need it."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bedrock_costs import storage
+from bedrock_costs.config import RunConfig, parse_date
+from bedrock_costs.errors import AccountingError, UsageError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _say(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def run(config: RunConfig, *, quiet: bool = False) -> int:
+    from bedrock_costs.job import run_invocation_costs, validate_inputs
+    from bedrock_costs.session import local_session
+
+    inputs = validate_inputs(config)  # before Spark starts: a bad input writes nothing
+    spark = local_session(config.output_path)
+    try:
+        summary = run_invocation_costs(spark, config, inputs, progress=(lambda _: None) if quiet else _say)
+    except AccountingError as exc:
+        print(f"bedrock-costs: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not quiet:
+        print(summary.human())
+        print(f"  summary              {storage.join(config.output_path, '_runs', summary.run_id + '.json')}")
+    return EXIT_OK
+
+
+def sample(args: argparse.Namespace) -> int:
+    from bedrock_costs.sample import write_sample
+
+    if storage.is_s3(args.output):
+        raise UsageError("sample writes to a local folder; copy it to S3 with `aws s3 sync`")
+    if args.records < 0 or args.days < 1:
+        raise UsageError("--records must be 0 or more and --days 1 or more")
+    end = parse_date(args.end_date, "--end-date") if args.end_date else None
+    counts = write_sample(args.output, records=args.records, days=args.days, seed=args.seed, end=end)
+    print(f"wrote {counts['records']:,} calls in {counts['files']:,} objects under "
+          f"{Path(args.output) / 'AWSLogs'} (+{counts['duplicates']} duplicate deliveries, "
+          f"{counts['malformed']} malformed lines, {counts['late']} delivered after midnight)")
+    print(f"profiles CSV: {Path(args.output) / 'profiles.csv'}")
+    return EXIT_OK
+
+
+def demo(output: str, *, records: int) -> int:
+    """Sample logs, the invocation-cost job on them, then the headline numbers and paths."""
+    from bedrock_costs.job import run_invocation_costs, validate_inputs
+    from bedrock_costs.price_table import default_pricing_path
+    from bedrock_costs.report import headline
+    from bedrock_costs.sample import write_sample
+    from bedrock_costs.session import local_session
+
+    root = Path(output)
+    logs, tables = root / "sample-logs", root / "tables"
+    shutil.rmtree(logs, ignore_errors=True)  # the demo owns these folders: start clean
+    shutil.rmtree(tables, ignore_errors=True)
+    began = time.monotonic()
+    counts = write_sample(str(logs), records=records, days=7, seed=7)
+    print(f"1. sample logs: {counts['records']:,} calls in {counts['files']:,} objects -> {logs}")
+    config = RunConfig(logs_path=str(logs), output_path=str(tables),
+                       pricing_path=default_pricing_path(), profiles_path=str(logs / "profiles.csv"))
+    inputs = validate_inputs(config)
+    spark = local_session(config.output_path)
+    summary = run_invocation_costs(spark, config, inputs, progress=_say)
+    print("2. invocation-cost job:")
+    print(summary.human())
+    print(headline(spark, config.database))
+    print(f"\nDone in {time.monotonic() - began:.0f}s. Where everything is:")
+    print(f"  tables (Parquet)  {tables}/invocations, {tables}/quarantine")
+    print(f"  run summary       {tables}/_runs/{summary.run_id}.json")
+    print(f"  catalog           {tables}/_catalog (database {config.database})")
+    print(f"  query it          .venv/bin/bedrock-costs query --output {tables} "
+          f"\"SELECT tag_tenant, sum(total_cost) FROM {config.database}.invocations GROUP BY 1\"")
+    return EXIT_OK
+
+
+def query(output: str, sql: str, *, limit: int) -> int:
+    from bedrock_costs.session import catalog_dir, local_session
+
+    if not catalog_dir(output).exists():
+        raise UsageError("no catalog here: run `bedrock-costs run` with this --output first", file=output)
+    spark = local_session(output)
+    spark.sql(sql).show(limit, truncate=False)
+    return EXIT_OK

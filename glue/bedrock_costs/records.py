@@ -1,0 +1,134 @@
+"""Parsing Bedrock invocation-log lines: the one module that knows raw field names.
+
+Everything downstream uses the contract's column names. Each non-blank input line becomes
+one row; a line that cannot become an invocation carries a `quarantine_reason` from
+QUARANTINE_REASONS and keeps its raw text, nothing else does.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from bedrock_costs import schemas, storage
+
+QUARANTINE_REASONS = {
+    "malformed_json": "the line is not valid JSON",
+    "not_an_invocation_record": "valid JSON, but not a ModelInvocationLog record "
+    "(another schemaType, not an object, or none of requestId/timestamp/modelId/operation)",
+    "missing_request_id": "the record has no requestId",
+    "bad_timestamp": "timestamp is missing or not an RFC 3339 date-time",
+    "bad_token_count": "a token counter is not a whole number",
+    "negative_token_count": "a token counter is negative",
+    "bad_request_metadata": "requestMetadata is present but not a JSON object of strings",
+}
+_RECORD_TYPE = "ModelInvocationLog"
+_WHOLE_NUMBER = r"^\d{1,18}$"
+_NEGATIVE_NUMBER = r"^-\d+$"
+_METADATA_TYPE = T.MapType(T.StringType(), T.StringType())
+_DATED_PATH = r"/BedrockModelInvocationLogs/[^/]+/(\d{4})/(\d{2})/(\d{2})/\d{2}/"
+
+
+def read_lines(spark: SparkSession, files: list[str]) -> DataFrame:
+    """One row per non-blank line of the given files: value, source_file."""
+    if not files:
+        return spark.createDataFrame([], "value string, source_file string")
+    lines = spark.read.text([storage.spark_path(f) for f in files])
+    return lines.select("value", F.col("_metadata.file_path").alias("source_file")).where(
+        ~F.col("value").rlike(r"^\s*$")
+    )
+
+
+def parse_records(lines: DataFrame) -> DataFrame:
+    """One row per line: contract-named fields, line_hash, quarantine_reason, raw_record."""
+    read_schema = schemas.load("log_record").spark_type()
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}
+    parsed = lines.select(
+        "value", "source_file", F.from_json("value", read_schema, options).alias("r")
+    )
+    r = F.col("r")
+    counters = {
+        "input_tokens": r["input"]["inputTokenCount"],
+        "output_tokens": r["output"]["outputTokenCount"],
+        "cache_read_tokens": r["input"]["cacheReadInputTokenCount"],
+        "cache_write_tokens": r["input"]["cacheWriteInputTokenCount"],
+    }
+    event_time = F.try_to_timestamp(r["timestamp"])
+    metadata = F.from_json(r["requestMetadata"], _METADATA_TYPE)
+    reason = _quarantine_reason(r, event_time, metadata, list(counters.values()))
+    return parsed.select(
+        r["requestId"].alias("request_id"),
+        event_time.alias("event_time"),
+        r["accountId"].alias("account_id"),
+        r["region"].alias("region"),
+        r["inferenceRegion"].alias("inference_region"),
+        r["operation"].alias("operation"),
+        r["modelId"].alias("model_id"),
+        r["identity"]["arn"].alias("identity_arn"),
+        *[_token_count(raw).alias(name) for name, raw in counters.items()],
+        _latency_ms(r["output"]["outputBodyJson"]).alias("latency_ms"),
+        F.when(r["errorCode"].isNotNull(), F.lit("error")).otherwise(F.lit("success")).alias("status"),
+        r["errorCode"].alias("error_code"),
+        _service_tier(r["serviceTier"], r["output"]["outputBodyJson"]).alias("service_tier"),
+        metadata.alias("request_metadata"),
+        "source_file",
+        _path_date(F.col("source_file")).alias("path_date"),
+        F.xxhash64("value").alias("line_hash"),
+        reason.alias("quarantine_reason"),
+        F.when(reason.isNotNull(), F.col("value")).alias("raw_record"),
+    )
+
+
+def _quarantine_reason(r: Column, event_time: Column, metadata: Column,
+                       counters: list[Column]) -> Column:
+    is_corrupt = r["_corrupt_record"].isNotNull()
+    is_json = F.get_json_object(r["_corrupt_record"], "$").isNotNull()
+    has_no_identity = (r["requestId"].isNull() & r["timestamp"].isNull()
+                       & r["modelId"].isNull() & r["operation"].isNull())
+    is_other_type = r["schemaType"].isNotNull() & (r["schemaType"] != _RECORD_TYPE)
+    has_negative = _any(c.rlike(_NEGATIVE_NUMBER) for c in counters)
+    has_bad_count = _any(c.isNotNull() & ~c.rlike(_WHOLE_NUMBER) for c in counters)
+    has_bad_metadata = r["requestMetadata"].isNotNull() & metadata.isNull()
+    return (
+        F.when(is_corrupt & ~is_json, F.lit("malformed_json"))
+        .when(is_corrupt | is_other_type | has_no_identity, F.lit("not_an_invocation_record"))
+        .when(r["requestId"].isNull() | (F.trim(r["requestId"]) == ""), F.lit("missing_request_id"))
+        .when(event_time.isNull(), F.lit("bad_timestamp"))
+        .when(has_negative, F.lit("negative_token_count"))
+        .when(has_bad_count, F.lit("bad_token_count"))
+        .when(has_bad_metadata, F.lit("bad_request_metadata"))
+    )
+
+
+def _any(conditions) -> Column:  # type: ignore[no-untyped-def]
+    result = F.lit(False)
+    for condition in conditions:
+        result = result | F.coalesce(condition, F.lit(False))
+    return result
+
+
+def _token_count(raw: Column) -> Column:
+    """A counter as bigint; a missing counter is 0 (the record's other checks reject bad text)."""
+    return F.when(raw.rlike(_WHOLE_NUMBER), raw.cast("bigint")).when(raw.isNull(), F.lit(0).cast("bigint"))
+
+
+def _latency_ms(output_body: Column) -> Column:
+    """Converse bodies carry metrics.latencyMs; response streams end with invocationLatency."""
+    converse = F.get_json_object(output_body, "$.metrics.latencyMs")
+    stream = F.regexp_extract(output_body, r'"invocationLatency"\s*:\s*(\d+)', 1)
+    return F.coalesce(converse, F.when(stream != "", stream)).cast("bigint")
+
+
+def _service_tier(top_level: Column, output_body: Column) -> Column:
+    """The tier the log records (a string or {"type": …}); Bedrock's `default` is standard."""
+    from_object = F.get_json_object(top_level, "$.type")
+    from_body = F.get_json_object(output_body, "$.serviceTier.type")
+    logged = F.lower(F.coalesce(from_object, top_level, from_body))
+    return F.when(logged.isNull() | (logged == "default"), F.lit("standard")).otherwise(logged)
+
+
+def _path_date(source_file: Column) -> Column:
+    """The UTC day of the hour folder a file was delivered in, when it is in Bedrock's layout."""
+    parts = [F.regexp_extract(source_file, _DATED_PATH, i) for i in (1, 2, 3)]
+    return F.try_to_timestamp(F.concat_ws("-", *parts), F.lit("yyyy-MM-dd")).cast("date")

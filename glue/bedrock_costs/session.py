@@ -1,0 +1,53 @@
+"""The local SparkSession: an embedded Hive metastore kept under the output folder."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from bedrock_costs import storage
+
+# Settings every run needs, in Glue and locally: UTC dates, and Parquet timestamps that
+# Athena and pyarrow read as instants.
+RUN_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.sources.partitionOverwriteMode": "static",
+}
+
+
+def catalog_dir(output_path: str) -> Path:
+    """Where the embedded metastore lives: under a local output, else in ./.bedrock-costs."""
+    if storage.is_s3(output_path):
+        return Path.cwd() / ".bedrock-costs" / "catalog"
+    return storage.local(output_path).resolve() / "_catalog"
+
+
+def local_session(output_path: str, *, master: str | None = None) -> SparkSession:
+    """A SparkSession whose catalog is the metastore of this output folder."""
+    catalog = catalog_dir(output_path)
+    catalog.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.appName("bedrock-costs")
+        .master(master or os.environ.get("BEDROCK_COSTS_SPARK_MASTER", "local[*]"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
+        .config("spark.sql.warehouse.dir", str(catalog / "warehouse"))
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={catalog / 'metastore_db'};create=true")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", " ".join([
+            f"-Dderby.system.home={catalog}",
+            f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / 'log4j2.properties'}",
+        ]))
+        .enableHiveSupport()
+    )
+    for key, value in RUN_SETTINGS.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

@@ -1,0 +1,122 @@
+"""The run's numbers: small aggregates over the parsed lines and over what was staged.
+
+Only aggregates travel to the driver, each with a bound on its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from bedrock_costs import schemas, storage
+from bedrock_costs.errors import AccountingError
+from bedrock_costs.summary import RunSummary
+from bedrock_costs.tags import TagKey, TagPlan, tag_key_usage
+
+MAX_GROUPS = 100_000
+MAX_TAG_KEYS = 10_000
+
+
+@dataclass
+class LineCounts:
+    """What the input holds, counted before anything is written."""
+
+    lines_read: int = 0
+    out_of_window: int = 0
+    calls_in_window: int = 0
+    distinct_calls: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    dates: set[date | None] = field(default_factory=set)
+
+    @property
+    def duplicates(self) -> int:
+        return self.calls_in_window - self.distinct_calls
+
+    def check(self, written: StagedCounts) -> str:
+        """lines_read = invocations_written + quarantined + duplicates + out_of_window, or raise."""
+        total = written.invocations + sum(written.quarantined.values()) + self.duplicates + self.out_of_window
+        identity = (f"{self.lines_read} lines = {written.invocations} written + "
+                    f"{sum(written.quarantined.values())} quarantined + {self.duplicates} duplicates + "
+                    f"{self.out_of_window} out of window")
+        if total != self.lines_read or written.quarantined != self.quarantined:
+            raise AccountingError(f"accounting identity does not hold: {identity}; "
+                                  f"quarantine expected {self.quarantined}, staged {written.quarantined}")
+        return identity
+
+
+@dataclass
+class StagedCounts:
+    """What was actually written to the staging folders."""
+
+    invocations: int = 0
+    total_cost: Decimal = Decimal(0)
+    unpriced: dict[str, dict[str, int]] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+
+
+def line_counts(records: DataFrame) -> LineCounts:
+    is_call = F.col("quarantine_reason").isNull()
+    groups = records.groupBy("quarantine_reason", "in_window", "usage_date").count().take(MAX_GROUPS)
+    counts = LineCounts()
+    for row in groups:
+        counts.lines_read += row["count"]
+        counts.dates.add(row["usage_date"])
+        if not row["in_window"]:
+            counts.out_of_window += row["count"]
+        elif row["quarantine_reason"] is None:
+            counts.calls_in_window += row["count"]
+        else:
+            reason = row["quarantine_reason"]
+            counts.quarantined[reason] = counts.quarantined.get(reason, 0) + row["count"]
+    distinct = records.where(is_call & F.col("in_window")).agg(F.count_distinct("request_id")).first()
+    counts.distinct_calls = distinct[0] if distinct else 0
+    return counts
+
+
+def tag_usage(records: DataFrame) -> list[TagKey]:
+    calls = records.where(F.col("quarantine_reason").isNull() & F.col("in_window"))
+    usage = tag_key_usage(calls).orderBy(F.desc("calls"), "key").take(MAX_TAG_KEYS)
+    return [TagKey(r["key"], r["calls"], tuple(r["raw_keys"])) for r in usage]
+
+
+def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...]) -> StagedCounts:
+    extra = tuple(schemas.Column(c, "string") for c in tag_columns)
+    invocations = spark.read.schema(schemas.load("invocations").spark_type(extra)).parquet(
+        storage.spark_path(storage.join(staging, "invocations")))
+    quarantine = spark.read.schema(schemas.load("quarantine").spark_type()).parquet(
+        storage.spark_path(storage.join(staging, "quarantine")))
+    totals = invocations.agg(F.count(F.lit(1)), F.sum("total_cost")).first()
+    counts = StagedCounts(invocations=totals[0] if totals else 0)
+    counts.total_cost = (totals[1] if totals and totals[1] is not None else Decimal(0))
+    unpriced = (invocations.where(F.col("pricing_status") != "priced")
+                .groupBy("pricing_status", "model_id").count().take(MAX_GROUPS))
+    for row in unpriced:
+        by_model = counts.unpriced.setdefault(row["pricing_status"], {})
+        by_model[row["model_id"] or "(none)"] = row["count"]
+    for row in quarantine.groupBy("reason").count().take(MAX_GROUPS):
+        counts.quarantined[row["reason"]] = row["count"]
+    return counts
+
+
+def fill_summary(summary: RunSummary, lines: LineCounts, written: StagedCounts, plan: TagPlan,
+                 database: str) -> None:
+    summary.lines_read = lines.lines_read
+    summary.invocations_written = written.invocations
+    summary.quarantined = dict(sorted(written.quarantined.items()))
+    summary.duplicates = lines.duplicates
+    summary.out_of_window = lines.out_of_window
+    summary.unpriced = {s: dict(sorted(m.items())) for s, m in sorted(written.unpriced.items())}
+    summary.total_cost = written.total_cost
+    summary.tag_columns_promoted = list(plan.columns)
+    summary.tag_keys_not_promoted = sorted(k for tag in plan.not_promoted for k in tag.raw_keys)
+    summary.accounting_identity = lines.check(written)
+    summary.catalog = {"database": database, "tables": "invocations, quarantine"}
+    if summary.files_read == 0:
+        summary.warnings.append("no log files found under the logs path for this window")
+    if len(written.unpriced) and written.invocations:
+        share = sum(sum(m.values()) for m in written.unpriced.values()) / written.invocations
+        summary.warnings.append(f"{share:.1%} of calls are unpriced; see unpriced by status and model_id")

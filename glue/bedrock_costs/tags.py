@@ -1,0 +1,73 @@
+"""Promoting requestMetadata keys to tag_<key> columns (CONTRACT §4.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+PREFIX = "tag_"
+
+
+def sanitized_key(key: Column) -> Column:
+    """Lower-case, each run outside [a-z0-9] becomes one `_`, outer `_` dropped."""
+    return F.regexp_replace(F.regexp_replace(F.lower(key), r"[^a-z0-9]+", "_"), r"^_+|_+$", "")
+
+
+def tag_key_usage(invocations: DataFrame) -> DataFrame:
+    """One row per sanitized key: key, calls (distinct request ids carrying it), raw_keys."""
+    entries = invocations.select(
+        "request_id", F.explode(F.map_keys("request_metadata")).alias("raw_key")
+    )
+    return entries.groupBy(sanitized_key(F.col("raw_key")).alias("key")).agg(
+        F.count_distinct("request_id").alias("calls"),
+        F.sort_array(F.collect_set("raw_key")).alias("raw_keys"),
+    )
+
+
+@dataclass(frozen=True)
+class TagKey:
+    key: str
+    calls: int
+    raw_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TagPlan:
+    columns: tuple[str, ...]  # in table order: existing first, then new by frequency
+    not_promoted: tuple[TagKey, ...]
+
+
+def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> TagPlan:
+    """Existing tag columns always stay; new keys are added most frequent first up to `limit`."""
+    columns = list(existing)
+    not_promoted = []
+    for tag in sorted(usage, key=lambda t: (-t.calls, t.key)):
+        name = PREFIX + tag.key
+        if not tag.key or name in columns:
+            if not tag.key:
+                not_promoted.append(tag)
+            continue
+        if len(columns) < limit:
+            columns.append(name)
+        else:
+            not_promoted.append(tag)
+    return TagPlan(tuple(columns), tuple(sorted(not_promoted, key=lambda t: t.key)))
+
+
+def promote_tags(invocations: DataFrame, columns: tuple[str, ...]) -> DataFrame:
+    """Adds one string column per promoted tag; on key collisions the smallest raw key wins."""
+    entries = F.array_sort(F.transform(
+        F.map_entries("request_metadata"),
+        lambda e: F.struct(sanitized_key(e["key"]).alias("key"), e["key"].alias("raw"),
+                           e["value"].alias("value")),
+    ))
+
+    def tag_value(column: str) -> Column:
+        key = column.removeprefix(PREFIX)
+        return F.get(F.filter(entries, lambda e: e["key"] == key), 0)["value"]
+
+    return invocations.select(
+        *invocations.columns, *[tag_value(c).alias(c) for c in columns]
+    )
