@@ -10,9 +10,9 @@ from bedrock_costs.tags import PREFIX
 
 def existing_tag_columns(spark: SparkSession, database: str) -> list[str]:
     """Tag columns the invocations table already has, in table order (the set only grows)."""
-    if not spark.catalog.tableExists("invocations", database):
+    if not spark.catalog.tableExists(f"{database}.invocations"):
         return []
-    return [c.name for c in spark.catalog.listColumns("invocations", database)
+    return [c.name for c in spark.catalog.listColumns(f"{database}.invocations")
             if c.name.startswith(PREFIX)]
 
 
@@ -24,7 +24,7 @@ def register_tables(spark: SparkSession, database: str, output_path: str,
         name = f"`{database}`.`{table}`"
         schema = schemas.load(table)
         location = storage.spark_path(storage.join(output_path, table))
-        if not spark.catalog.tableExists(table, database):
+        if not spark.catalog.tableExists(f"{database}.{table}"):
             columns = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
             partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_keys)
             spark.sql(
@@ -33,11 +33,12 @@ def register_tables(spark: SparkSession, database: str, output_path: str,
                 f"TBLPROPERTIES ('parquet.compression'='SNAPPY')"
             )
         else:
-            have = {c.name for c in spark.catalog.listColumns(table, database)}
+            have = {c.name for c in spark.catalog.listColumns(f"{database}.{table}")}
             new = [(t, "string") for t in extra if t not in have]
             if new:
                 spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({_ddl(new)})")
         spark.sql(f"MSCK REPAIR TABLE {name} SYNC PARTITIONS")
+        spark.catalog.refreshTable(f"{database}.{table}")  # a long-lived session sees the new files
 
 
 def _ddl(columns: list[tuple[str, str]]) -> str:

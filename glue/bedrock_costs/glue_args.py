@@ -1,0 +1,37 @@
+"""Glue job arguments (CONTRACT §1) to the same RunConfig the command line builds."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
+
+REQUIRED = ("logs_path", "output_path", "pricing_path")
+OPTIONAL = ("profiles_path", "start_date", "end_date", "database", "max_tag_columns")
+Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
+
+
+def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, str], RunConfig]:
+    """Resolve Glue-style `--name value` arguments; optional ones only when passed."""
+    names = ["JOB_NAME", *REQUIRED, *[o for o in OPTIONAL if f"--{o}" in argv]]
+    args = resolve(argv, names)
+    config = RunConfig(
+        logs_path=args["logs_path"], output_path=args["output_path"],
+        pricing_path=args["pricing_path"], profiles_path=args.get("profiles_path") or None,
+        start_date=parse_date(args["start_date"], "--start_date") if args.get("start_date") else None,
+        end_date=parse_date(args["end_date"], "--end_date") if args.get("end_date") else None,
+        database=args.get("database") or DEFAULT_DATABASE,
+        max_tag_columns=int(args.get("max_tag_columns") or DEFAULT_MAX_TAG_COLUMNS),
+    )
+    return args, config
+
+
+def local_resolved_options(argv: Sequence[str], names: list[str]) -> dict[str, str]:
+    """getResolvedOptions' behaviour without the Glue runtime (JOB_NAME may be left out)."""
+    parser = argparse.ArgumentParser(prog="invocation_costs.py", allow_abbrev=False)
+    for name in names:
+        parser.add_argument(f"--{name}", required=name != "JOB_NAME",
+                            default="bedrock-costs-local" if name == "JOB_NAME" else None)
+    known, _ = parser.parse_known_args(list(argv[1:]))
+    return vars(known)
