@@ -12,31 +12,74 @@ from pathlib import Path
 ACCOUNT = "111122223333"
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 NOVA = "amazon.nova-micro-v1:0"
-PRICE_HEADER = ["model", "region", "routing", "tier", "min_input_tokens", "input_per_mtok",
-                "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok", "effective_from",
-                "effective_to", "currency", "source"]
+PRICE_HEADER = [
+    "model",
+    "region",
+    "routing",
+    "tier",
+    "min_input_tokens",
+    "input_per_mtok",
+    "output_per_mtok",
+    "cache_read_per_mtok",
+    "cache_write_per_mtok",
+    "effective_from",
+    "effective_to",
+    "currency",
+    "source",
+]
 
 
-def key(region: str, day: str, hour: str = "10", name: str = "20260714T100000000Z_0000000000000001") -> str:
+def key(
+    region: str, day: str, hour: str = "10", name: str = "20260714T100000000Z_0000000000000001"
+) -> str:
     y, m, d = day.split("-")
-    return f"AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/{region}/{y}/{m}/{d}/{hour}/{name}.json.gz"
+    return (
+        f"AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/{region}/{y}/{m}/{d}/{hour}/{name}.json.gz"
+    )
 
 
-def record(request_id: str, *, model: str = HAIKU, ts: str = "2026-07-14T10:15:00Z",
-           region: str = "us-east-1", inp: int = 0, out: int = 0, cr: int = 0, cw: int = 0,
-           meta: dict | None = None, arn: str = f"arn:aws:sts::{ACCOUNT}:assumed-role/AppRole/app",
-           operation: str = "Converse", **extra) -> dict:
+def record(
+    request_id: str,
+    *,
+    model: str = HAIKU,
+    ts: str = "2026-07-14T10:15:00Z",
+    region: str = "us-east-1",
+    inp: int = 0,
+    out: int = 0,
+    cr: int = 0,
+    cw: int = 0,
+    meta: dict | None = None,
+    arn: str = f"arn:aws:sts::{ACCOUNT}:assumed-role/AppRole/app",
+    operation: str = "Converse",
+    **extra,
+) -> dict:
     rec = {
-        "schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": ts,
-        "accountId": ACCOUNT, "identity": {"arn": arn}, "region": region, "requestId": request_id,
-        "operation": operation, "modelId": model,
-        "input": {"inputContentType": "application/json",
-                  "inputBodyJson": {"messages": [{"role": "user", "content": [{"text": "SECRET PROMPT"}]}]},
-                  "inputTokenCount": inp, "cacheReadInputTokenCount": cr, "cacheWriteInputTokenCount": cw},
-        "output": {"outputContentType": "application/json",
-                   "outputBodyJson": {"output": {"message": {"content": [{"text": "SECRET ANSWER"}]}},
-                                      "metrics": {"latencyMs": 321}},
-                   "outputTokenCount": out},
+        "schemaType": "ModelInvocationLog",
+        "schemaVersion": "1.0",
+        "timestamp": ts,
+        "accountId": ACCOUNT,
+        "identity": {"arn": arn},
+        "region": region,
+        "requestId": request_id,
+        "operation": operation,
+        "modelId": model,
+        "input": {
+            "inputContentType": "application/json",
+            "inputBodyJson": {
+                "messages": [{"role": "user", "content": [{"text": "SECRET PROMPT"}]}]
+            },
+            "inputTokenCount": inp,
+            "cacheReadInputTokenCount": cr,
+            "cacheWriteInputTokenCount": cw,
+        },
+        "output": {
+            "outputContentType": "application/json",
+            "outputBodyJson": {
+                "output": {"message": {"content": [{"text": "SECRET ANSWER"}]}},
+                "metrics": {"latencyMs": 321},
+            },
+            "outputTokenCount": out,
+        },
     }
     if meta is not None:
         rec["requestMetadata"] = meta
@@ -48,7 +91,9 @@ def write_logs(root: Path, files: dict[str, list]) -> Path:
     for rel, lines in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
+        text = "".join(
+            (line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines
+        )
         if rel.endswith(".gz"):
             with gzip.open(path, "wt", encoding="utf-8") as fh:
                 fh.write(text)
@@ -57,12 +102,29 @@ def write_logs(root: Path, files: dict[str, list]) -> Path:
     return root
 
 
-def price(model: str = HAIKU, inp: str = "1.00", out: str = "5.00", cr: str = "0.10", cw: str = "1.25",
-          **overrides: str) -> dict:
-    row = {"model": model, "region": "*", "routing": "*", "tier": "standard", "min_input_tokens": "0",
-           "input_per_mtok": inp, "output_per_mtok": out, "cache_read_per_mtok": cr,
-           "cache_write_per_mtok": cw, "effective_from": "2026-01-01", "effective_to": "",
-           "currency": "USD", "source": "test"}
+def price(
+    model: str = HAIKU,
+    inp: str = "1.00",
+    out: str = "5.00",
+    cr: str = "0.10",
+    cw: str = "1.25",
+    **overrides: str,
+) -> dict:
+    row = {
+        "model": model,
+        "region": "*",
+        "routing": "*",
+        "tier": "standard",
+        "min_input_tokens": "0",
+        "input_per_mtok": inp,
+        "output_per_mtok": out,
+        "cache_read_per_mtok": cr,
+        "cache_write_per_mtok": cw,
+        "effective_from": "2026-01-01",
+        "effective_to": "",
+        "currency": "USD",
+        "source": "test",
+    }
     row.update(overrides)
     return row
 

@@ -1,9 +1,8 @@
 import json
 from datetime import date, datetime
 
-from helpers import key, record
-
 from bedrock_costs.records import QUARANTINE_REASONS, parse_records
+from helpers import key, record
 
 DATED = "file:/logs/" + key("us-east-1", "2026-07-14", hour="23")
 
@@ -21,20 +20,40 @@ def reasons(spark, lines):
 def test_parse_records_names_the_quarantine_reason_of_each_bad_line(spark):
     good = record("ok", inp=5)
     lines = [
-        good, "{not json", '{"requestId": "x", "modelId": ', '[1, 2]', '"text"',
+        good,
+        "{not json",
+        '{"requestId": "x", "modelId": ',
+        "[1, 2]",
+        '"text"',
         {"schemaType": "SomethingElse", "requestId": "a", "timestamp": "2026-07-14T10:00:00Z"},
-        {"hello": "world"}, {**good, "input": "not an object"},
-        {**good, "requestId": None}, {**good, "requestId": "  "},
-        {**good, "timestamp": "yesterday"}, {**good, "timestamp": None},
-        record("neg", inp=-3), record("frac", out=0, cr=0) | {"output": {"outputTokenCount": 1.5}},
+        {"hello": "world"},
+        {**good, "input": "not an object"},
+        {**good, "requestId": None},
+        {**good, "requestId": "  "},
+        {**good, "timestamp": "yesterday"},
+        {**good, "timestamp": None},
+        record("neg", inp=-3),
+        record("frac", out=0, cr=0) | {"output": {"outputTokenCount": 1.5}},
         record("text", inp=0) | {"input": {"inputTokenCount": "many"}},
         record("meta", meta=None) | {"requestMetadata": "tenant=acme"},
     ]
     assert reasons(spark, lines) == [
-        None, "malformed_json", "malformed_json", "not_an_invocation_record", "not_an_invocation_record",
-        "not_an_invocation_record", "not_an_invocation_record", "not_an_invocation_record",
-        "missing_request_id", "missing_request_id", "bad_timestamp", "bad_timestamp",
-        "negative_token_count", "bad_token_count", "bad_token_count", "bad_request_metadata",
+        None,
+        "malformed_json",
+        "malformed_json",
+        "not_an_invocation_record",
+        "not_an_invocation_record",
+        "not_an_invocation_record",
+        "not_an_invocation_record",
+        "not_an_invocation_record",
+        "missing_request_id",
+        "missing_request_id",
+        "bad_timestamp",
+        "bad_timestamp",
+        "negative_token_count",
+        "bad_token_count",
+        "bad_token_count",
+        "bad_request_metadata",
     ]
     assert set(r for r in reasons(spark, lines) if r) <= set(QUARANTINE_REASONS)
 
@@ -50,19 +69,41 @@ def test_parse_records_reads_counters_and_defaults_missing_ones_to_zero(spark):
     embedding = record("e", inp=7)
     embedding["output"] = {"outputContentType": "application/json"}
     del embedding["input"]["cacheReadInputTokenCount"]
-    rows = {r.request_id: r for r in parse(spark, [rec, embedding, {**record("n"), "output": None}])}
+    rows = {
+        r.request_id: r for r in parse(spark, [rec, embedding, {**record("n"), "output": None}])
+    }
     r = rows["r"]
-    assert (r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens) == (1234, 987, 56789, 4321)
+    assert (r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens) == (
+        1234,
+        987,
+        56789,
+        4321,
+    )
     e = rows["e"]
-    assert (e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens) == (7, 0, 0, 0)
+    assert (e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens) == (
+        7,
+        0,
+        0,
+        0,
+    )
     assert rows["n"].output_tokens == 0 and rows["n"].latency_ms is None
 
 
 def test_parse_records_maps_fields_to_contract_names(spark):
-    rec = record("r1", region="us-west-2", meta={"Cost Center": "CC-1", "n": "2"},
-                 inferenceRegion="us-east-2", errorCode="ThrottlingException")
+    rec = record(
+        "r1",
+        region="us-west-2",
+        meta={"Cost Center": "CC-1", "n": "2"},
+        inferenceRegion="us-east-2",
+        errorCode="ThrottlingException",
+    )
     [r] = parse(spark, [rec])
-    assert (r.request_id, r.region, r.inference_region, r.account_id) == ("r1", "us-west-2", "us-east-2", "111122223333")
+    assert (r.request_id, r.region, r.inference_region, r.account_id) == (
+        "r1",
+        "us-west-2",
+        "us-east-2",
+        "111122223333",
+    )
     assert r.event_time == datetime(2026, 7, 14, 10, 15)
     assert (r.status, r.error_code) == ("error", "ThrottlingException")
     assert r.request_metadata == {"Cost Center": "CC-1", "n": "2"}
@@ -74,9 +115,18 @@ def test_parse_records_maps_fields_to_contract_names(spark):
 def test_parse_records_reads_latency_from_converse_and_stream_bodies(spark):
     stream = record("s", operation="InvokeModelWithResponseStream")
     stream["output"]["outputBodyJson"] = [
-        {"type": "message_start"}, {"type": "message_stop", "amazon-bedrock-invocationMetrics": {
-            "inputTokenCount": 5, "outputTokenCount": 6, "invocationLatency": 2468, "firstByteLatency": 100}},
-        "[DONE]"]
+        {"type": "message_start"},
+        {
+            "type": "message_stop",
+            "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": 5,
+                "outputTokenCount": 6,
+                "invocationLatency": 2468,
+                "firstByteLatency": 100,
+            },
+        },
+        "[DONE]",
+    ]
     rows = {r.request_id: r.latency_ms for r in parse(spark, [record("c"), stream])}
     assert rows == {"c": 321, "s": 2468}
 
@@ -92,7 +142,9 @@ def test_parse_records_reads_the_service_tier_in_any_logged_form(spark):
 
 
 def test_parse_records_converts_offsets_to_utc_and_dates_undated_paths_as_null(spark):
-    [r] = parse(spark, [record("t", ts="2026-07-15T01:30:00.250+02:00")], source="file:/flat/logs.jsonl")
+    [r] = parse(
+        spark, [record("t", ts="2026-07-15T01:30:00.250+02:00")], source="file:/flat/logs.jsonl"
+    )
     assert r.event_time == datetime(2026, 7, 14, 23, 30, 0, 250000)
     assert r.path_date is None
 

@@ -4,9 +4,17 @@ from bedrock_costs.tags import TagKey, plan_tag_columns, promote_tags, sanitized
 
 
 def test_sanitized_key_follows_the_contract(spark):
-    cases = [("Cost Center", "cost_center"), ("cost-center", "cost_center"), ("TenantID", "tenantid"),
-             ("__app__", "app"), ("a..b  c", "a_b_c"), ("Ünïcode key", "n_code_key"), ("___", ""),
-             ("env", "env"), ("x9:Y/z", "x9_y_z")]
+    cases = [
+        ("Cost Center", "cost_center"),
+        ("cost-center", "cost_center"),
+        ("TenantID", "tenantid"),
+        ("__app__", "app"),
+        ("a..b  c", "a_b_c"),
+        ("Ünïcode key", "n_code_key"),
+        ("___", ""),
+        ("env", "env"),
+        ("x9:Y/z", "x9_y_z"),
+    ]
     frame = spark.createDataFrame(cases, "raw string, want string")
     rows = frame.select("raw", "want", sanitized_key(F.col("raw")).alias("got")).take(100)
     assert [(r.raw, r.got) for r in rows] == [(r.raw, r.want) for r in rows]
@@ -14,10 +22,18 @@ def test_sanitized_key_follows_the_contract(spark):
 
 def test_promote_tags_takes_the_smallest_raw_key_on_a_collision(spark):
     calls = spark.createDataFrame(
-        [("r1", {"cost-center": "B", "Cost Center": "A", "env": "prod"}),
-         ("r2", {"cost_center": "C"}), ("r3", None), ("r4", {})],
-        "request_id string, request_metadata map<string,string>")
-    rows = {r.request_id: r for r in calls.transform(promote_tags, ("tag_cost_center", "tag_env", "tag_team")).take(10)}
+        [
+            ("r1", {"cost-center": "B", "Cost Center": "A", "env": "prod"}),
+            ("r2", {"cost_center": "C"}),
+            ("r3", None),
+            ("r4", {}),
+        ],
+        "request_id string, request_metadata map<string,string>",
+    )
+    rows = {
+        r.request_id: r
+        for r in calls.transform(promote_tags, ("tag_cost_center", "tag_env", "tag_team")).take(10)
+    }
     assert rows["r1"].tag_cost_center == "A"  # "Cost Center" < "cost-center"
     assert (rows["r1"].tag_env, rows["r1"].tag_team) == ("prod", None)
     assert rows["r2"].tag_cost_center == "C"
@@ -26,16 +42,29 @@ def test_promote_tags_takes_the_smallest_raw_key_on_a_collision(spark):
 
 def test_tag_key_usage_counts_calls_not_spellings(spark):
     calls = spark.createDataFrame(
-        [("r1", {"Cost Center": "A", "cost-center": "B"}), ("r2", {"cost_center": "C", "env": "x"}),
-         ("r2", {"cost_center": "C"}), ("r3", None)],
-        "request_id string, request_metadata map<string,string>")
+        [
+            ("r1", {"Cost Center": "A", "cost-center": "B"}),
+            ("r2", {"cost_center": "C", "env": "x"}),
+            ("r2", {"cost_center": "C"}),
+            ("r3", None),
+        ],
+        "request_id string, request_metadata map<string,string>",
+    )
     usage = {r.key: (r.calls, list(r.raw_keys)) for r in tag_key_usage(calls).take(10)}
-    assert usage == {"cost_center": (2, ["Cost Center", "cost-center", "cost_center"]), "env": (1, ["env"])}
+    assert usage == {
+        "cost_center": (2, ["Cost Center", "cost-center", "cost_center"]),
+        "env": (1, ["env"]),
+    }
 
 
 def test_plan_tag_columns_keeps_existing_and_adds_most_frequent_first():
-    usage = [TagKey("rare", 1, ("rare",)), TagKey("tenant", 90, ("tenant",)),
-             TagKey("app", 50, ("App",)), TagKey("env", 50, ("env",)), TagKey("", 3, ("___",))]
+    usage = [
+        TagKey("rare", 1, ("rare",)),
+        TagKey("tenant", 90, ("tenant",)),
+        TagKey("app", 50, ("App",)),
+        TagKey("env", 50, ("env",)),
+        TagKey("", 3, ("___",)),
+    ]
     plan = plan_tag_columns(usage, ["tag_old"], limit=3)
     assert plan.columns == ("tag_old", "tag_tenant", "tag_app")
     assert [t.key for t in plan.not_promoted] == ["", "env", "rare"]

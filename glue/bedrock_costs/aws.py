@@ -36,8 +36,11 @@ def list_dir(uri: str) -> tuple[list[str], list[str]]:
     paginator = _client().get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
         dirs += [f"s3://{bucket}/{p['Prefix'].rstrip('/')}" for p in page.get("CommonPrefixes", [])]
-        files += [f"s3://{bucket}/{o['Key']}" for o in page.get("Contents", [])
-                  if not o["Key"].endswith("/")]
+        files += [
+            f"s3://{bucket}/{o['Key']}"
+            for o in page.get("Contents", [])
+            if not o["Key"].endswith("/")
+        ]
     return dirs, files
 
 
@@ -65,7 +68,10 @@ def move_prefix(source: str, target: str) -> None:
     paginator = client.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=src_bucket, Prefix=src_key):
         for obj in page.get("Contents", []):
-            relative = obj["Key"][len(src_key):]
-            client.copy_object(Bucket=dst_bucket, Key=dst_key + relative,
-                               CopySource={"Bucket": src_bucket, "Key": obj["Key"]})
+            relative = obj["Key"][len(src_key) :]
+            client.copy_object(
+                Bucket=dst_bucket,
+                Key=dst_key + relative,
+                CopySource={"Bucket": src_bucket, "Key": obj["Key"]},
+            )
     delete_prefix(source)

@@ -12,12 +12,16 @@ def existing_tag_columns(spark: SparkSession, database: str) -> list[str]:
     """Tag columns the invocations table already has, in table order (the set only grows)."""
     if not spark.catalog.tableExists(f"{database}.invocations"):
         return []
-    return [c.name for c in spark.catalog.listColumns(f"{database}.invocations")
-            if c.name.startswith(PREFIX)]
+    return [
+        c.name
+        for c in spark.catalog.listColumns(f"{database}.invocations")
+        if c.name.startswith(PREFIX)
+    ]
 
 
-def register_tables(spark: SparkSession, database: str, output_path: str,
-                    tag_columns: tuple[str, ...]) -> None:
+def register_tables(
+    spark: SparkSession, database: str, output_path: str, tag_columns: tuple[str, ...]
+) -> None:
     """Create or extend both tables, then make the catalog's partitions match the folders."""
     spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
     for table, extra in (("invocations", tag_columns), ("quarantine", ())):

@@ -21,42 +21,83 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bedrock-costs {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="price invocation logs into the invocations table",
-                              description="Price Bedrock invocation logs into the invocations "
-                              "and quarantine tables, and register them in a catalog.")
-    run.add_argument("--logs", required=True, metavar="PATH", help="folder (or s3:// URI) of invocation logs")
-    run.add_argument("--output", required=True, metavar="PATH", help="folder (or s3:// URI) for the tables")
-    run.add_argument("--pricing", metavar="CSV", help="price table (default: the one shipped in pricing/)")
-    run.add_argument("--profiles", metavar="CSV", help="application inference profiles: profile_arn,model_id")
+    run = commands.add_parser(
+        "run",
+        help="price invocation logs into the invocations table",
+        description="Price Bedrock invocation logs into the invocations "
+        "and quarantine tables, and register them in a catalog.",
+    )
+    run.add_argument(
+        "--logs", required=True, metavar="PATH", help="folder (or s3:// URI) of invocation logs"
+    )
+    run.add_argument(
+        "--output", required=True, metavar="PATH", help="folder (or s3:// URI) for the tables"
+    )
+    run.add_argument(
+        "--pricing", metavar="CSV", help="price table (default: the one shipped in pricing/)"
+    )
+    run.add_argument(
+        "--profiles", metavar="CSV", help="application inference profiles: profile_arn,model_id"
+    )
     run.add_argument("--start-date", metavar="D", help="first UTC day to process, YYYY-MM-DD")
-    run.add_argument("--end-date", metavar="D", help="last UTC day to process, YYYY-MM-DD (inclusive)")
-    run.add_argument("--database", default=DEFAULT_DATABASE, metavar="NAME",
-                     help=f"catalog database (default {DEFAULT_DATABASE})")
-    run.add_argument("--max-tag-columns", type=int, default=DEFAULT_MAX_TAG_COLUMNS, metavar="N",
-                     help=f"most tag_<key> columns to promote (default {DEFAULT_MAX_TAG_COLUMNS})")
+    run.add_argument(
+        "--end-date", metavar="D", help="last UTC day to process, YYYY-MM-DD (inclusive)"
+    )
+    run.add_argument(
+        "--database",
+        default=DEFAULT_DATABASE,
+        metavar="NAME",
+        help=f"catalog database (default {DEFAULT_DATABASE})",
+    )
+    run.add_argument(
+        "--max-tag-columns",
+        type=int,
+        default=DEFAULT_MAX_TAG_COLUMNS,
+        metavar="N",
+        help=f"most tag_<key> columns to promote (default {DEFAULT_MAX_TAG_COLUMNS})",
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
-    sample = commands.add_parser("sample", help="write synthetic invocation logs",
-                                 description="Write realistic synthetic invocation logs in the "
-                                 "S3 key layout Bedrock uses, plus a matching profiles CSV.")
+    sample = commands.add_parser(
+        "sample",
+        help="write synthetic invocation logs",
+        description="Write realistic synthetic invocation logs in the "
+        "S3 key layout Bedrock uses, plus a matching profiles CSV.",
+    )
     sample.add_argument("--output", required=True, metavar="PATH")
-    sample.add_argument("--records", type=int, default=20_000, metavar="N", help="calls to generate (default 20000)")
-    sample.add_argument("--days", type=int, default=7, metavar="D", help="days of traffic (default 7)")
+    sample.add_argument(
+        "--records", type=int, default=20_000, metavar="N", help="calls to generate (default 20000)"
+    )
+    sample.add_argument(
+        "--days", type=int, default=7, metavar="D", help="days of traffic (default 7)"
+    )
     sample.add_argument("--seed", type=int, default=7, metavar="S", help="random seed (default 7)")
     sample.add_argument("--end-date", metavar="D", help="last day of traffic (default 2026-10-31)")
 
-    demo = commands.add_parser("demo", help="sample data, the whole pipeline, and where it all is",
-                               description="Generate sample logs, run the pipeline on them, and "
-                               "print the headline numbers and where the tables are.")
-    demo.add_argument("--output", default="demo-output", metavar="PATH", help="default ./demo-output")
+    demo = commands.add_parser(
+        "demo",
+        help="sample data, the whole pipeline, and where it all is",
+        description="Generate sample logs, run the pipeline on them, and "
+        "print the headline numbers and where the tables are.",
+    )
+    demo.add_argument(
+        "--output", default="demo-output", metavar="PATH", help="default ./demo-output"
+    )
     demo.add_argument("--records", type=int, default=20_000, metavar="N")
 
-    query = commands.add_parser("query", help="run SQL against an output folder's catalog",
-                                description="Run one SQL statement in a Spark session attached "
-                                "to the catalog kept under a local output folder.")
+    query = commands.add_parser(
+        "query",
+        help="run SQL against an output folder's catalog",
+        description="Run one SQL statement in a Spark session attached "
+        "to the catalog kept under a local output folder.",
+    )
     query.add_argument("--output", required=True, metavar="PATH")
-    query.add_argument("sql", help="e.g. \"SELECT model, sum(total_cost) FROM bedrock_costs.invocations GROUP BY 1\"")
-    query.add_argument("--limit", type=int, default=50, metavar="N", help="rows to show (default 50)")
+    query.add_argument(
+        "sql", help='e.g. "SELECT model, sum(total_cost) FROM bedrock_costs.invocations GROUP BY 1"'
+    )
+    query.add_argument(
+        "--limit", type=int, default=50, metavar="N", help="rows to show (default 50)"
+    )
     return parser
 
 
@@ -64,11 +105,14 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     from bedrock_costs.price_table import default_pricing_path
 
     return RunConfig(
-        logs_path=args.logs, output_path=args.output,
-        pricing_path=args.pricing or default_pricing_path(), profiles_path=args.profiles,
+        logs_path=args.logs,
+        output_path=args.output,
+        pricing_path=args.pricing or default_pricing_path(),
+        profiles_path=args.profiles,
         start_date=parse_date(args.start_date, "--start-date") if args.start_date else None,
         end_date=parse_date(args.end_date, "--end-date") if args.end_date else None,
-        database=args.database, max_tag_columns=args.max_tag_columns,
+        database=args.database,
+        max_tag_columns=args.max_tag_columns,
     )
 
 

@@ -26,13 +26,18 @@ def run(config: RunConfig, *, quiet: bool = False) -> int:
     inputs = validate_inputs(config)  # before Spark starts: a bad input writes nothing
     spark = local_session(config.output_path)
     try:
-        summary = run_invocation_costs(spark, config, inputs, progress=(lambda _: None) if quiet else _say)
+        summary = run_invocation_costs(
+            spark, config, inputs, progress=(lambda _: None) if quiet else _say
+        )
     except AccountingError as exc:
         print(f"bedrock-costs: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if not quiet:
         print(summary.human())
-        print(f"  summary              {storage.join(config.output_path, '_runs', summary.run_id + '.json')}")
+        print(
+            f"  summary              "
+            f"{storage.join(config.output_path, '_runs', summary.run_id + '.json')}"
+        )
     return EXIT_OK
 
 
@@ -44,10 +49,14 @@ def sample(args: argparse.Namespace) -> int:
     if args.records < 0 or args.days < 1:
         raise UsageError("--records must be 0 or more and --days 1 or more")
     end = parse_date(args.end_date, "--end-date") if args.end_date else None
-    counts = write_sample(args.output, records=args.records, days=args.days, seed=args.seed, end=end)
-    print(f"wrote {counts['records']:,} calls in {counts['files']:,} objects under "
-          f"{Path(args.output) / 'AWSLogs'} (+{counts['duplicates']} duplicate deliveries, "
-          f"{counts['malformed']} malformed lines, {counts['late']} delivered after midnight)")
+    counts = write_sample(
+        args.output, records=args.records, days=args.days, seed=args.seed, end=end
+    )
+    print(
+        f"wrote {counts['records']:,} calls in {counts['files']:,} objects under "
+        f"{Path(args.output) / 'AWSLogs'} (+{counts['duplicates']} duplicate deliveries, "
+        f"{counts['malformed']} malformed lines, {counts['late']} delivered after midnight)"
+    )
     print(f"profiles CSV: {Path(args.output) / 'profiles.csv'}")
     return EXIT_OK
 
@@ -67,8 +76,12 @@ def demo(output: str, *, records: int) -> int:
     began = time.monotonic()
     counts = write_sample(str(logs), records=records, days=7, seed=7)
     print(f"1. sample logs: {counts['records']:,} calls in {counts['files']:,} objects -> {logs}")
-    config = RunConfig(logs_path=str(logs), output_path=str(tables),
-                       pricing_path=default_pricing_path(), profiles_path=str(logs / "profiles.csv"))
+    config = RunConfig(
+        logs_path=str(logs),
+        output_path=str(tables),
+        pricing_path=default_pricing_path(),
+        profiles_path=str(logs / "profiles.csv"),
+    )
     inputs = validate_inputs(config)
     spark = local_session(config.output_path)
     summary = run_invocation_costs(spark, config, inputs, progress=_say)
@@ -79,8 +92,10 @@ def demo(output: str, *, records: int) -> int:
     print(f"  tables (Parquet)  {tables}/invocations, {tables}/quarantine")
     print(f"  run summary       {tables}/_runs/{summary.run_id}.json")
     print(f"  catalog           {tables}/_catalog (database {config.database})")
-    print(f"  query it          .venv/bin/bedrock-costs query --output {tables} "
-          f"\"SELECT tag_tenant, sum(total_cost) FROM {config.database}.invocations GROUP BY 1\"")
+    print(
+        f"  query it          .venv/bin/bedrock-costs query --output {tables} "
+        f'"SELECT tag_tenant, sum(total_cost) FROM {config.database}.invocations GROUP BY 1"'
+    )
     return EXIT_OK
 
 
@@ -88,7 +103,9 @@ def query(output: str, sql: str, *, limit: int) -> int:
     from bedrock_costs.session import catalog_dir, local_session
 
     if not catalog_dir(output).exists():
-        raise UsageError("no catalog here: run `bedrock-costs run` with this --output first", file=output)
+        raise UsageError(
+            "no catalog here: run `bedrock-costs run` with this --output first", file=output
+        )
     spark = local_session(output)
     spark.sql(sql).show(limit, truncate=False)
     return EXIT_OK

@@ -28,7 +28,9 @@ class RunConfig:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise UsageError(f"--end-date {self.end_date} is before --start-date {self.start_date}")
         if not self.database.replace("_", "").isalnum() or not self.database.islower():
-            raise UsageError(f"--database must be lower-case letters, digits and _, got {self.database!r}")
+            raise UsageError(
+                f"--database must be lower-case letters, digits and _, got {self.database!r}"
+            )
         if self.max_tag_columns < 0:
             raise UsageError("--max-tag-columns must be 0 or more")
 

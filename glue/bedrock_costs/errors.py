@@ -6,11 +6,24 @@ from __future__ import annotations
 class UsageError(Exception):
     """A bad argument or an invalid input file: exit 2, one line on stderr, nothing written."""
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         self.file, self.row, self.column = file, row, column
-        where = [part for part in (file, f"row {row}" if row else None,
-                                   f"column {column}" if column else None) if part]
+        where = [
+            part
+            for part in (
+                file,
+                f"row {row}" if row else None,
+                f"column {column}" if column else None,
+            )
+            if part
+        ]
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 
 

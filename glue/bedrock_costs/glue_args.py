@@ -17,9 +17,13 @@ def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, s
     names = ["JOB_NAME", *REQUIRED, *[o for o in OPTIONAL if f"--{o}" in argv]]
     args = resolve(argv, names)
     config = RunConfig(
-        logs_path=args["logs_path"], output_path=args["output_path"],
-        pricing_path=args["pricing_path"], profiles_path=args.get("profiles_path") or None,
-        start_date=parse_date(args["start_date"], "--start_date") if args.get("start_date") else None,
+        logs_path=args["logs_path"],
+        output_path=args["output_path"],
+        pricing_path=args["pricing_path"],
+        profiles_path=args.get("profiles_path") or None,
+        start_date=parse_date(args["start_date"], "--start_date")
+        if args.get("start_date")
+        else None,
         end_date=parse_date(args["end_date"], "--end_date") if args.get("end_date") else None,
         database=args.get("database") or DEFAULT_DATABASE,
         max_tag_columns=int(args.get("max_tag_columns") or DEFAULT_MAX_TAG_COLUMNS),
@@ -31,7 +35,10 @@ def local_resolved_options(argv: Sequence[str], names: list[str]) -> dict[str, s
     """getResolvedOptions' behaviour without the Glue runtime (JOB_NAME may be left out)."""
     parser = argparse.ArgumentParser(prog="invocation_costs.py", allow_abbrev=False)
     for name in names:
-        parser.add_argument(f"--{name}", required=name != "JOB_NAME",
-                            default="bedrock-costs-local" if name == "JOB_NAME" else None)
+        parser.add_argument(
+            f"--{name}",
+            required=name != "JOB_NAME",
+            default="bedrock-costs-local" if name == "JOB_NAME" else None,
+        )
     known, _ = parser.parse_known_args(list(argv[1:]))
     return vars(known)

@@ -17,13 +17,20 @@ def principal(arn: Column) -> tuple[Column, Column, Column]:
     is_user, is_role = arn.rlike(_USER), arn.rlike(_ASSUMED_ROLE)
     is_federated, is_root = arn.rlike(_FEDERATED_USER), arn.rlike(_ROOT)
     federated_name = F.regexp_extract(arn, _FEDERATED_USER, 1)
-    kind = (F.when(is_user, F.lit("iam_user")).when(is_role, F.lit("assumed_role"))
-            .when(is_federated, F.lit("federated_user")).when(is_root, F.lit("root"))
-            .otherwise(F.lit("unknown")))
-    name = (F.when(is_user, F.regexp_extract(arn, _USER, 1))
-            .when(is_role, F.regexp_extract(arn, _ASSUMED_ROLE, 1))
-            .when(is_federated, federated_name)
-            .when(is_root, F.lit("root")))
-    session = (F.when(is_role, F.regexp_extract(arn, _ASSUMED_ROLE, 2))
-               .when(is_federated, federated_name))
+    kind = (
+        F.when(is_user, F.lit("iam_user"))
+        .when(is_role, F.lit("assumed_role"))
+        .when(is_federated, F.lit("federated_user"))
+        .when(is_root, F.lit("root"))
+        .otherwise(F.lit("unknown"))
+    )
+    name = (
+        F.when(is_user, F.regexp_extract(arn, _USER, 1))
+        .when(is_role, F.regexp_extract(arn, _ASSUMED_ROLE, 1))
+        .when(is_federated, federated_name)
+        .when(is_root, F.lit("root"))
+    )
+    session = F.when(is_role, F.regexp_extract(arn, _ASSUMED_ROLE, 2)).when(
+        is_federated, federated_name
+    )
     return kind, name, session

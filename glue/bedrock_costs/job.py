@@ -11,9 +11,9 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from bedrock_costs import catalog, schemas, storage, stats, tags, writer
+from bedrock_costs import catalog, schemas, stats, storage, tags, writer
 from bedrock_costs.config import RunConfig
-from bedrock_costs.errors import AccountingError, UsageError
+from bedrock_costs.errors import UsageError
 from bedrock_costs.identity import principal
 from bedrock_costs.logfiles import list_log_files
 from bedrock_costs.price_table import PriceRow, load_prices
@@ -39,30 +39,51 @@ def validate_inputs(config: RunConfig) -> JobInputs:
     return JobInputs(load_prices(config.pricing_path), load_profiles(config.profiles_path))
 
 
-def run_invocation_costs(spark: SparkSession, config: RunConfig, inputs: JobInputs | None = None,
-                         progress: Callable[[str], None] = lambda _: None) -> RunSummary:
+def run_invocation_costs(
+    spark: SparkSession,
+    config: RunConfig,
+    inputs: JobInputs | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> RunSummary:
     """Run the job for the configured window; returns the summary it also saved."""
     inputs = inputs or validate_inputs(config)
     started = datetime.now(UTC).replace(microsecond=0)
-    summary = RunSummary(run_id=f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", started_at=started)
+    summary = RunSummary(
+        run_id=f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}", started_at=started
+    )
     if config.window:
-        summary.window = {"start": config.window[0].isoformat(), "end": config.window[1].isoformat()}
+        summary.window = {
+            "start": config.window[0].isoformat(),
+            "end": config.window[1].isoformat(),
+        }
     for key, value in RUN_SETTINGS.items():
         spark.conf.set(key, value)
 
     files = list_log_files(config.logs_path, config.window)
     summary.files_read = len(files)
     progress(f"reading {len(files):,} log files")
-    records = (read_lines(spark, files).transform(parse_records)
-               .transform(assign_window, window=config.window)
-               .persist(StorageLevel.MEMORY_AND_DISK))
+    records = (
+        read_lines(spark, files)
+        .transform(parse_records)
+        .transform(assign_window, window=config.window)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
     try:
         lines = stats.line_counts(records)
-        plan = tags.plan_tag_columns(stats.tag_usage(records), catalog.existing_tag_columns(
-            spark, config.database), config.max_tag_columns)
-        invocations = build_invocations(records, prices_frame(spark, inputs.prices),
-                                        profiles_frame(spark, inputs.profiles), plan.columns)
-        quarantine = build_quarantine(records, previous_quarantine(spark, config), detected_at=started)
+        plan = tags.plan_tag_columns(
+            stats.tag_usage(records),
+            catalog.existing_tag_columns(spark, config.database),
+            config.max_tag_columns,
+        )
+        invocations = build_invocations(
+            records,
+            prices_frame(spark, inputs.prices),
+            profiles_frame(spark, inputs.profiles),
+            plan.columns,
+        )
+        quarantine = build_quarantine(
+            records, previous_quarantine(spark, config), detected_at=started
+        )
         staging = storage.join(config.output_path, "_staging", summary.run_id)
         progress("writing invocations and quarantine")
         writer.stage(invocations, storage.join(staging, "invocations"))
@@ -73,8 +94,14 @@ def run_invocation_costs(spark: SparkSession, config: RunConfig, inputs: JobInpu
     lines.check(written)
     processed = _processed_partitions(config.window, lines.dates)
     for table in ("invocations", "quarantine"):
-        folders = writer.publish(storage.join(staging, table), storage.join(config.output_path, table), processed)
-        target = summary.partitions_written if table == "invocations" else summary.quarantine_partitions_written
+        folders = writer.publish(
+            storage.join(staging, table), storage.join(config.output_path, table), processed
+        )
+        target = (
+            summary.partitions_written
+            if table == "invocations"
+            else summary.quarantine_partitions_written
+        )
         target += [f.split("=", 1)[1] for f in folders]
     storage.delete_tree(storage.join(config.output_path, "_staging", summary.run_id))
     progress("registering tables")
@@ -86,24 +113,29 @@ def run_invocation_costs(spark: SparkSession, config: RunConfig, inputs: JobInpu
 
 
 def assign_window(records: DataFrame, *, window: tuple[date, date] | None) -> DataFrame:
-    """Adds usage_date (record date, else hour-folder date) and in_window (undated lines: always)."""
+    """Adds usage_date (record date, else hour-folder date) and in_window (undated: always)."""
     usage_date = F.coalesce(F.to_date("event_time"), F.col("path_date"))
     if window is None:
         in_window = F.lit(True)
     else:
         in_window = F.coalesce(usage_date.between(F.lit(window[0]), F.lit(window[1])), F.lit(True))
-    return records.select(*records.columns, usage_date.alias("usage_date"), in_window.alias("in_window"))
+    return records.select(
+        *records.columns, usage_date.alias("usage_date"), in_window.alias("in_window")
+    )
 
 
-def build_invocations(records: DataFrame, prices: DataFrame, profiles: DataFrame,
-                      tag_columns: tuple[str, ...]) -> DataFrame:
+def build_invocations(
+    records: DataFrame, prices: DataFrame, profiles: DataFrame, tag_columns: tuple[str, ...]
+) -> DataFrame:
     """One row per distinct request_id in the window, priced, in the table's column order."""
     calls = records.where(F.col("quarantine_reason").isNull() & F.col("in_window"))
-    priced = (calls.transform(first_of_each_request)
-              .transform(resolve_models, profiles)
-              .transform(add_principals)
-              .transform(apply_prices, prices)
-              .transform(tags.promote_tags, tag_columns))
+    priced = (
+        calls.transform(first_of_each_request)
+        .transform(resolve_models, profiles)
+        .transform(add_principals)
+        .transform(apply_prices, prices)
+        .transform(tags.promote_tags, tag_columns)
+    )
     return priced.select(*schemas.load("invocations").names, *tag_columns, "usage_date")
 
 
@@ -116,14 +148,21 @@ def first_of_each_request(calls: DataFrame) -> DataFrame:
 
 def add_principals(invocations: DataFrame) -> DataFrame:
     kind, name, session = principal(F.col("identity_arn"))
-    return invocations.select(*invocations.columns, kind.alias("principal_type"),
-                              name.alias("principal_name"), session.alias("session_name"))
+    return invocations.select(
+        *invocations.columns,
+        kind.alias("principal_type"),
+        name.alias("principal_name"),
+        session.alias("session_name"),
+    )
 
 
-def build_quarantine(records: DataFrame, previous: DataFrame | None, *, detected_at: datetime) -> DataFrame:
+def build_quarantine(
+    records: DataFrame, previous: DataFrame | None, *, detected_at: datetime
+) -> DataFrame:
     """In-window quarantined lines; a line quarantined before keeps its first detected_at."""
     bad = records.where(F.col("quarantine_reason").isNotNull() & F.col("in_window")).select(
-        "source_file", "raw_record", F.col("quarantine_reason").alias("reason"), "usage_date")
+        "source_file", "raw_record", F.col("quarantine_reason").alias("reason"), "usage_date"
+    )
     key = ["source_file", "raw_record", "reason"]
     if previous is None:
         first_seen = F.lit(detected_at)
@@ -138,13 +177,19 @@ def previous_quarantine(spark: SparkSession, config: RunConfig) -> DataFrame | N
     path = storage.join(config.output_path, "quarantine")
     if not storage.exists(path):
         return None
-    frame = spark.read.schema(schemas.load("quarantine").spark_type()).parquet(storage.spark_path(path))
+    frame = spark.read.schema(schemas.load("quarantine").spark_type()).parquet(
+        storage.spark_path(path)
+    )
     if config.window:
-        frame = frame.where(F.col("usage_date").between(*config.window) | F.col("usage_date").isNull())
+        frame = frame.where(
+            F.col("usage_date").between(*config.window) | F.col("usage_date").isNull()
+        )
     return frame
 
 
-def _processed_partitions(window: tuple[date, date] | None, found: set[date | None]) -> set[str | None]:
+def _processed_partitions(
+    window: tuple[date, date] | None, found: set[date | None]
+) -> set[str | None]:
     """A window replaces each of its days; a full run replaces each day found. Undated: always."""
     if window is None:
         days = {d for d in found if d is not None}

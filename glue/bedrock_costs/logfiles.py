@@ -41,7 +41,7 @@ def _walk(folder: str, trail: list[str], days: tuple[date, date] | None, found: 
             continue
         if depth == 5 and name == "data":  # …/HH/data/: bodies and media, not records
             continue
-        if days is not None and 1 <= depth <= 3 and not _may_hold(trail[-depth:] + [name], days):
+        if days is not None and 1 <= depth <= 3 and not _may_hold([*trail[-depth:], name], days):
             continue
         _walk(sub, [*trail, name], days, found)
 
@@ -50,7 +50,7 @@ def _layout_depth(trail: list[str]) -> int:
     """How far below `BedrockModelInvocationLogs/` we are: 1 = region, 2 = year … 5 = hour."""
     if LAYOUT_ROOT not in trail:
         return 0
-    below = trail[len(trail) - trail[::-1].index(LAYOUT_ROOT):]
+    below = trail[len(trail) - trail[::-1].index(LAYOUT_ROOT) :]
     patterns = (r".+", _YEAR, _MONTH, _DAY, _HOUR)
     for i, part in enumerate(below):
         if i >= len(patterns) or not re.match(patterns[i], part):
@@ -63,7 +63,7 @@ def _may_hold(parts: list[str], days: tuple[date, date]) -> bool:
     if not all(p.isdigit() for p in parts[1:]):
         return True  # not the dated layout after all: read it
     numbers = [int(p) for p in parts[1:]]
-    low = (numbers + [1, 1])[:3]
+    low = [*numbers, 1, 1][:3]
     try:
         first = date(*low)
     except ValueError:
@@ -71,7 +71,9 @@ def _may_hold(parts: list[str], days: tuple[date, date]) -> bool:
     if len(numbers) == 1:
         last = date(numbers[0], 12, 31)
     elif len(numbers) == 2:
-        last = (date(numbers[0], numbers[1], 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        last = (date(numbers[0], numbers[1], 28) + timedelta(days=4)).replace(day=1) - timedelta(
+            days=1
+        )
     else:
         last = first
     return first <= days[1] and last >= days[0]

@@ -12,8 +12,16 @@ from importlib import resources
 from bedrock_costs.csvfile import CsvRow, read_rows
 from bedrock_costs.errors import UsageError
 
-REQUIRED = ("model", "region", "routing", "input_per_mtok", "output_per_mtok",
-            "cache_read_per_mtok", "cache_write_per_mtok", "effective_from")
+REQUIRED = (
+    "model",
+    "region",
+    "routing",
+    "input_per_mtok",
+    "output_per_mtok",
+    "cache_read_per_mtok",
+    "cache_write_per_mtok",
+    "effective_from",
+)
 OPTIONAL = ("tier", "min_input_tokens", "effective_to", "currency", "source")
 PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 ROUTINGS = ("in_region", "geo", "global")
@@ -51,8 +59,9 @@ class PriceRow:
 
     def overlaps(self, other: PriceRow) -> bool:
         far = date.max
-        return (self.effective_from < (other.effective_to or far)
-                and other.effective_from < (self.effective_to or far))
+        return self.effective_from < (other.effective_to or far) and other.effective_from < (
+            self.effective_to or far
+        )
 
 
 def default_pricing_path() -> str:
@@ -71,7 +80,11 @@ def _parse_row(row: CsvRow) -> PriceRow:
         if not v.get(column):
             raise row.error(column, "a value is required")
     model = v["model"]
-    if model.split(".", 1)[0] in ROUTING_PREFIXES or model.startswith("arn:") or not _MODEL.match(model):
+    if (
+        model.split(".", 1)[0] in ROUTING_PREFIXES
+        or model.startswith("arn:")
+        or not _MODEL.match(model)
+    ):
         raise row.error("model", f"expected a base model id without routing prefix, got {model!r}")
     region = v["region"]
     if region != "*" and not _REGION.match(region):
@@ -85,8 +98,22 @@ def _parse_row(row: CsvRow) -> PriceRow:
     effective_to = _date(row, "effective_to") if v.get("effective_to") else None
     if effective_to is not None and effective_to <= effective_from:
         raise row.error("effective_to", "effective_to (exclusive) must be after effective_from")
-    return PriceRow(model, region, routing, tier, _min_input(row), *(_price(row, c) for c in PRICE_COLUMNS),
-                    effective_from, effective_to, currency, v.get("source", ""), row.row)
+    return PriceRow(
+        model,
+        region,
+        routing,
+        tier,
+        _min_input(row),
+        _price(row, "input_per_mtok"),
+        _price(row, "output_per_mtok"),
+        _price(row, "cache_read_per_mtok"),
+        _price(row, "cache_write_per_mtok"),
+        effective_from,
+        effective_to,
+        currency,
+        v.get("source", ""),
+        row.row,
+    )
 
 
 def _choice(row: CsvRow, column: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -105,7 +132,9 @@ def _price(row: CsvRow, column: str) -> Decimal:
         raise row.error(column, f"at most 6 decimal places are allowed, got {text!r}")
     value = Decimal(text)
     if value >= MAX_PRICE:
-        raise row.error(column, f"a price per million tokens must be below {MAX_PRICE}, got {text!r}")
+        raise row.error(
+            column, f"a price per million tokens must be below {MAX_PRICE}, got {text!r}"
+        )
     return value
 
 
@@ -134,16 +163,21 @@ def _check_no_ambiguity(path: str, rows: list[PriceRow]) -> None:
     for group in groups.values():
         group.sort(key=lambda r: r.effective_from)
         for i, first in enumerate(group):
-            for second in group[i + 1:]:
+            for second in group[i + 1 :]:
                 if first.overlaps(second):
                     same = "duplicate rows" if _same_prices(first, second) else "overlapping rows"
                     raise UsageError(
                         f"{same}: rows {first.row} and {second.row} are equally specific "
                         f"({first.model}, region {first.region}, routing {first.routing}, "
                         f"tier {first.tier}, min_input_tokens {first.min_input_tokens}) and their "
-                        f"effective windows overlap", file=path, row=second.row,
-                        column="effective_from")
+                        f"effective windows overlap",
+                        file=path,
+                        row=second.row,
+                        column="effective_from",
+                    )
 
 
 def _same_prices(a: PriceRow, b: PriceRow) -> bool:
-    return all(getattr(a, c) == getattr(b, c) for c in (*PRICE_COLUMNS, "effective_from", "effective_to"))
+    return all(
+        getattr(a, c) == getattr(b, c) for c in (*PRICE_COLUMNS, "effective_from", "effective_to")
+    )

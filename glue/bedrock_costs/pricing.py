@@ -26,11 +26,24 @@ def prices_frame(spark: SparkSession, rows: list[PriceRow]) -> DataFrame:
     for row in rows:
         groups[(row.model, row.tier)].append(row)
     data = [
-        (model, tier, [
-            (r.region, r.routing, r.min_input_tokens, r.effective_from, r.effective_to,
-             r.input_per_mtok, r.output_per_mtok, r.cache_read_per_mtok, r.cache_write_per_mtok)
-            for r in sorted(group, key=lambda r: r.specificity, reverse=True)
-        ])
+        (
+            model,
+            tier,
+            [
+                (
+                    r.region,
+                    r.routing,
+                    r.min_input_tokens,
+                    r.effective_from,
+                    r.effective_to,
+                    r.input_per_mtok,
+                    r.output_per_mtok,
+                    r.cache_read_per_mtok,
+                    r.cache_write_per_mtok,
+                )
+                for r in sorted(group, key=lambda r: r.specificity, reverse=True)
+            ],
+        )
         for (model, tier), group in sorted(groups.items())
     ]
     schema = f"price_model string, price_tier string, candidates array<{_CANDIDATE}>"
@@ -55,24 +68,33 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         region_matches = (p["region"] == "*") | (p["region"] == F.col("region"))
         routing_matches = (p["routing"] == "*") | (p["routing"] == F.col("routing"))
         in_effect = (p["effective_from"] <= F.col("usage_date")) & (
-            p["effective_to"].isNull() | (F.col("usage_date") < p["effective_to"]))
+            p["effective_to"].isNull() | (F.col("usage_date") < p["effective_to"])
+        )
         input_large_enough = (p["min_input_tokens"] == 0) | (total_input > p["min_input_tokens"])
         return region_matches & routing_matches & in_effect & input_large_enough
 
     joined = invocations.join(
         F.broadcast(prices),
-        on=(F.col("model") == F.col("price_model")) & (F.col("service_tier") == F.col("price_tier")),
+        on=(F.col("model") == F.col("price_model"))
+        & (F.col("service_tier") == F.col("price_tier")),
         how="left",
     )
     chosen = F.get(F.filter("candidates", applies), 0)
     is_priced = F.col("unresolved_reason").isNull() & chosen.isNotNull()
-    parts = {kind: per_mtok_cost(F.col(f"{kind}_tokens"), chosen[f"{kind}_per_mtok"]) for kind in TOKEN_KINDS}
+    parts = {
+        kind: per_mtok_cost(F.col(f"{kind}_tokens"), chosen[f"{kind}_per_mtok"])
+        for kind in TOKEN_KINDS
+    }
     total = parts["input"] + parts["output"] + parts["cache_read"] + parts["cache_write"]
-    status = F.coalesce(F.col("unresolved_reason"), F.when(chosen.isNull(), F.lit("no_price")),
-                        F.lit("priced"))
+    status = F.coalesce(
+        F.col("unresolved_reason"), F.when(chosen.isNull(), F.lit("no_price")), F.lit("priced")
+    )
     return joined.select(
         *[c for c in invocations.columns if c != "unresolved_reason"],
-        *[F.when(is_priced, cost).cast(COST_TYPE).alias(f"{kind}_cost") for kind, cost in parts.items()],
+        *[
+            F.when(is_priced, cost).cast(COST_TYPE).alias(f"{kind}_cost")
+            for kind, cost in parts.items()
+        ],
         F.when(is_priced, total).cast(COST_TYPE).alias("total_cost"),
         F.lit("USD").alias("currency"),
         status.alias("pricing_status"),

@@ -7,9 +7,10 @@ QUARANTINE_REASONS and keeps its raw text, nothing else does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
 from bedrock_costs import schemas, storage
 
@@ -26,7 +27,7 @@ QUARANTINE_REASONS = {
 _RECORD_TYPE = "ModelInvocationLog"
 _WHOLE_NUMBER = r"^\d{1,18}$"
 _NEGATIVE_NUMBER = r"^-\d+$"
-_METADATA_TYPE = T.MapType(T.StringType(), T.StringType())
+_METADATA_TYPE = "map<string,string>"
 _DATED_PATH = r"/BedrockModelInvocationLogs/[^/]+/(\d{4})/(\d{2})/(\d{2})/\d{2}/"
 
 
@@ -68,7 +69,9 @@ def parse_records(lines: DataFrame) -> DataFrame:
         r["identity"]["arn"].alias("identity_arn"),
         *[_token_count(raw).alias(name) for name, raw in counters.items()],
         _latency_ms(r["output"]["outputBodyJson"]).alias("latency_ms"),
-        F.when(r["errorCode"].isNotNull(), F.lit("error")).otherwise(F.lit("success")).alias("status"),
+        F.when(r["errorCode"].isNotNull(), F.lit("error"))
+        .otherwise(F.lit("success"))
+        .alias("status"),
         r["errorCode"].alias("error_code"),
         _service_tier(r["serviceTier"], r["output"]["outputBodyJson"]).alias("service_tier"),
         metadata.alias("request_metadata"),
@@ -80,12 +83,17 @@ def parse_records(lines: DataFrame) -> DataFrame:
     )
 
 
-def _quarantine_reason(r: Column, event_time: Column, metadata: Column,
-                       counters: list[Column]) -> Column:
+def _quarantine_reason(
+    r: Column, event_time: Column, metadata: Column, counters: list[Column]
+) -> Column:
     is_corrupt = r["_corrupt_record"].isNotNull()
     is_json = F.get_json_object(r["_corrupt_record"], "$").isNotNull()
-    has_no_identity = (r["requestId"].isNull() & r["timestamp"].isNull()
-                       & r["modelId"].isNull() & r["operation"].isNull())
+    has_no_identity = (
+        r["requestId"].isNull()
+        & r["timestamp"].isNull()
+        & r["modelId"].isNull()
+        & r["operation"].isNull()
+    )
     is_other_type = r["schemaType"].isNotNull() & (r["schemaType"] != _RECORD_TYPE)
     has_negative = _any(c.rlike(_NEGATIVE_NUMBER) for c in counters)
     has_bad_count = _any(c.isNotNull() & ~c.rlike(_WHOLE_NUMBER) for c in counters)
@@ -101,7 +109,7 @@ def _quarantine_reason(r: Column, event_time: Column, metadata: Column,
     )
 
 
-def _any(conditions) -> Column:  # type: ignore[no-untyped-def]
+def _any(conditions: Iterable[Column]) -> Column:
     result = F.lit(False)
     for condition in conditions:
         result = result | F.coalesce(condition, F.lit(False))
@@ -110,7 +118,9 @@ def _any(conditions) -> Column:  # type: ignore[no-untyped-def]
 
 def _token_count(raw: Column) -> Column:
     """A counter as bigint; a missing counter is 0 (the record's other checks reject bad text)."""
-    return F.when(raw.rlike(_WHOLE_NUMBER), raw.cast("bigint")).when(raw.isNull(), F.lit(0).cast("bigint"))
+    return F.when(raw.rlike(_WHOLE_NUMBER), raw.cast("bigint")).when(
+        raw.isNull(), F.lit(0).cast("bigint")
+    )
 
 
 def _latency_ms(output_body: Column) -> Column:

@@ -9,28 +9,35 @@ GEO_PREFIXES = ("us", "eu", "apac", "jp", "au", "ca", "us-gov")
 _ARN = r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:[0-9]*:"
 FOUNDATION_MODEL_ARN = _ARN + r"foundation-model/(.+)$"
 INFERENCE_PROFILE_ARN = _ARN + r"inference-profile/(.+)$"
-APPLICATION_PROFILE_ARN = r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:application-inference-profile/[A-Za-z0-9]+$"
+APPLICATION_PROFILE_ARN = (
+    r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:application-inference-profile/[A-Za-z0-9]+$"
+)
 PLAIN_MODEL_ID = r"^[a-z0-9-]+\.[A-Za-z0-9][A-Za-z0-9._:-]*$"
 _GEO_ID = r"^(" + "|".join(GEO_PREFIXES) + r")\.(.+)$"
 _GLOBAL_ID = r"^global\.(.+)$"
 
 
 def routed_model(model_id: Column) -> tuple[Column, Column]:
-    """(base model, routing) for a base id, profile id, or foundation-model/profile ARN; else nulls."""
+    """(base model, routing) of a model id, profile id or ARN (CONTRACT §3.1); else nulls."""
     arn_model = F.regexp_extract(model_id, FOUNDATION_MODEL_ARN, 1)
     arn_profile = F.regexp_extract(model_id, INFERENCE_PROFILE_ARN, 1)
     is_arn = model_id.startswith("arn:")
-    identifier = (F.when(arn_model != "", arn_model)
-                  .when(arn_profile != "", arn_profile)
-                  .when(~is_arn, model_id))
+    identifier = (
+        F.when(arn_model != "", arn_model)
+        .when(arn_profile != "", arn_profile)
+        .when(~is_arn, model_id)
+    )
     global_base = F.regexp_extract(identifier, _GLOBAL_ID, 1)
     geo_base = F.regexp_extract(identifier, _GEO_ID, 2)
     is_global = global_base.rlike(PLAIN_MODEL_ID)
     is_geo = geo_base.rlike(PLAIN_MODEL_ID)
     is_plain = identifier.rlike(PLAIN_MODEL_ID)
     model = F.when(is_global, global_base).when(is_geo, geo_base).when(is_plain, identifier)
-    routing = (F.when(is_global, F.lit("global")).when(is_geo, F.lit("geo"))
-               .when(is_plain, F.lit("in_region")))
+    routing = (
+        F.when(is_global, F.lit("global"))
+        .when(is_geo, F.lit("geo"))
+        .when(is_plain, F.lit("in_region"))
+    )
     return model, routing
 
 
@@ -41,15 +48,16 @@ def resolve_models(invocations: DataFrame, profiles: DataFrame) -> DataFrame:
     so the left join keeps one row per call.
     """
     is_application_profile = F.col("model_id").rlike(APPLICATION_PROFILE_ARN)
-    effective_id = F.when(is_application_profile, F.col("profile_model_id")).otherwise(F.col("model_id"))
+    effective_id = F.when(is_application_profile, F.col("profile_model_id")).otherwise(
+        F.col("model_id")
+    )
     model, routing = routed_model(effective_id)
     joined = invocations.join(
         F.broadcast(profiles), on=F.col("model_id") == F.col("profile_arn"), how="left"
     )
-    unresolved_reason = (
-        F.when(is_application_profile & F.col("profile_model_id").isNull(), F.lit("unresolved_profile"))
-        .when(model.isNull(), F.lit("unresolved_model"))
-    )
+    unresolved_reason = F.when(
+        is_application_profile & F.col("profile_model_id").isNull(), F.lit("unresolved_profile")
+    ).when(model.isNull(), F.lit("unresolved_model"))
     return joined.select(
         *invocations.columns,
         model.alias("model"),

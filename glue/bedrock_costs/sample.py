@@ -14,9 +14,11 @@ from bedrock_costs.logfiles import PERMISSION_MARKER
 
 DEFAULT_END_DATE = date(2026, 10, 31)
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
-_WORDS = ("order invoice refund shipment policy customer account billing summary translate "
-          "review contract clause risk onboarding ticket escalation incident latency region "
-          "forecast margin pipeline query schema partition warehouse tenant quota budget").split()
+_WORDS = (
+    "order invoice refund shipment policy customer account billing summary translate review "
+    "contract clause risk onboarding ticket escalation incident latency region forecast margin "
+    "pipeline query schema partition warehouse tenant quota budget"
+).split()
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,10 @@ class Route:
 
 
 def routes(account: str) -> list[Route]:
-    sonnet, haiku = "anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-haiku-4-5-20251001-v1:0"
+    sonnet, haiku = (
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+    )
     chat, stream = ("Converse", "ConverseStream"), ("InvokeModel", "InvokeModelWithResponseStream")
     return [
         Route(f"global.{sonnet}", ("us-east-1", "us-west-2"), chat, 18, cache=True),
@@ -44,35 +49,61 @@ def routes(account: str) -> list[Route]:
         Route("amazon.nova-lite-v1:0", ("us-east-1",), chat, 7),
         Route("amazon.nova-pro-v1:0", ("us-east-1",), chat, 4, cache=True),
         Route("meta.llama3-3-70b-instruct-v1:0", ("us-east-1",), ("InvokeModel",), 3),
-        Route("arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
-              ("us-east-1",), ("InvokeModel",), 8, embedding=True),
-        Route(f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.anthropic.claude-opus-4-5-20251101-v1:0",
-              ("us-west-2",), chat, 3, cache=True),
+        Route(
+            "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
+            ("us-east-1",),
+            ("InvokeModel",),
+            8,
+            embedding=True,
+        ),
+        Route(
+            f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.anthropic.claude-opus-4-5-20251101-v1:0",
+            ("us-west-2",),
+            chat,
+            3,
+            cache=True,
+        ),
         Route(_app_profile(account, "us-east-1", 0), ("us-east-1",), chat, 6, cache=True),
         Route(_app_profile(account, "us-west-2", 1), ("us-west-2",), chat, 4),
-        Route(f"arn:aws:bedrock:us-east-1:{account}:provisioned-model/pt{account[:4]}abcdef", ("us-east-1",),
-              ("InvokeModel",), 0.5),
+        Route(
+            f"arn:aws:bedrock:us-east-1:{account}:provisioned-model/pt{account[:4]}abcdef",
+            ("us-east-1",),
+            ("InvokeModel",),
+            0.5,
+        ),
     ]
 
 
 def _app_profile(account: str, region: str, n: int) -> str:
-    return f"arn:aws:bedrock:{region}:{account}:application-inference-profile/{account[-6:]}app{n:03d}"
+    return (
+        f"arn:aws:bedrock:{region}:{account}:application-inference-profile/{account[-6:]}app{n:03d}"
+    )
 
 
 def profile_rows() -> list[tuple[str, str]]:
     """What each sample application profile was created from (the profiles CSV)."""
     rows = []
     for account in ACCOUNTS:
-        rows.append((_app_profile(account, "us-east-1", 0), "us.anthropic.claude-sonnet-4-5-20250929-v1:0"))
-        rows.append((_app_profile(account, "us-west-2", 1),
-                     "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0"))
+        rows.append(
+            (_app_profile(account, "us-east-1", 0), "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        )
+        rows.append(
+            (
+                _app_profile(account, "us-west-2", 1),
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0",
+            )
+        )
     return rows
 
 
 # (raw key, share of calls carrying it, value pool): common, rare, spaced and mixed-case keys;
 # "Cost Center" and "cost-center" are the same tag (tag_cost_center).
 TAG_KEYS = (
-    ("tenant", 0.92, ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell")),
+    (
+        "tenant",
+        0.92,
+        ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell"),
+    ),
     ("app", 0.85, ("support-bot", "search", "summariser", "code-review", "kb-ingest")),
     ("env", 0.75, ("prod", "prod", "prod", "staging", "dev")),
     ("Cost Center", 0.35, ("CC-1001", "CC-1002", "CC-2040", "CC-3300")),
@@ -92,15 +123,18 @@ class SampleWriter:
         self.sequence = 0
 
     def request_id(self) -> str:
-        return "%08x-%04x-4%03x-%04x-%012x" % (
-            self.rng.getrandbits(32), self.rng.getrandbits(16), self.rng.getrandbits(12),
-            0x8000 | self.rng.getrandbits(14), self.rng.getrandbits(48))
+        rng = self.rng
+        return (
+            f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{rng.getrandbits(12):03x}-"
+            f"{0x8000 | rng.getrandbits(14):04x}-{rng.getrandbits(48):012x}"
+        )
 
     def event_time(self) -> datetime:
         day = self.end - timedelta(days=self.rng.randrange(self.days))
         hour = min(23, max(0, int(self.rng.gauss(14, 4))))
         return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) + timedelta(
-            seconds=self.rng.randrange(3600))
+            seconds=self.rng.randrange(3600)
+        )
 
     def text(self, low: int, high: int) -> str:
         return " ".join(self.rng.choice(_WORDS) for _ in range(self.rng.randint(low, high)))
@@ -111,18 +145,29 @@ class SampleWriter:
     def flush(self) -> int:
         files = 0
         for (account, region, hour), lines in sorted(self.objects.items()):
-            folder = (self.root / "AWSLogs" / account / "BedrockModelInvocationLogs" / region
-                      / f"{hour:%Y/%m/%d/%H}")
+            folder = (
+                self.root
+                / "AWSLogs"
+                / account
+                / "BedrockModelInvocationLogs"
+                / region
+                / f"{hour:%Y/%m/%d/%H}"
+            )
             folder.mkdir(parents=True, exist_ok=True)
             for start in range(0, len(lines), 500):
-                name = f"{hour:%Y%m%dT%H}{self.rng.randrange(3600)//60:02d}00000Z_{self.rng.getrandbits(64):016x}"
-                with gzip.open(folder / f"{name}.json.gz", "wt", encoding="utf-8", compresslevel=5) as fh:
-                    fh.write("\n".join(lines[start:start + 500]) + "\n")
+                minute, suffix = self.rng.randrange(60), self.rng.getrandbits(64)
+                name = f"{hour:%Y%m%dT%H}{minute:02d}00000Z_{suffix:016x}"
+                with gzip.open(
+                    folder / f"{name}.json.gz", "wt", encoding="utf-8", compresslevel=5
+                ) as fh:
+                    fh.write("\n".join(lines[start : start + 500]) + "\n")
                 files += 1
         return files
 
 
-def write_sample(output: str, *, records: int, days: int, seed: int, end: date | None = None) -> dict[str, int]:
+def write_sample(
+    output: str, *, records: int, days: int, seed: int, end: date | None = None
+) -> dict[str, int]:
     """Write `records` calls (plus planted duplicates and bad lines); return what was written."""
     root = Path(output)
     writer = SampleWriter(root, seed, end or DEFAULT_END_DATE, max(1, days))
@@ -171,7 +216,11 @@ def _write_side_objects(root: Path, writer: SampleWriter) -> None:
     data = base / region / f"{hour:%Y/%m/%d/%H}" / "data"
     data.mkdir(parents=True, exist_ok=True)
     with gzip.open(data / f"{writer.request_id()}_input.json.gz", "wt", encoding="utf-8") as fh:
-        fh.write(json.dumps({"messages": [{"role": "user", "content": [{"text": writer.text(2000, 3000)}]}]}))
+        fh.write(
+            json.dumps(
+                {"messages": [{"role": "user", "content": [{"text": writer.text(2000, 3000)}]}]}
+            )
+        )
     (base / PERMISSION_MARKER).write_text("")
 
 
@@ -188,27 +237,48 @@ def build_record(writer: SampleWriter, account: str, route: Route, when: datetim
     prompt = writer.text(30, 250)
     tokens = _tokens(rng, route, prompt, failed)
     record: dict = {
-        "schemaType": "ModelInvocationLog", "schemaVersion": "1.0",
-        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "accountId": account,
-        "identity": {"arn": _identity(rng, account)}, "region": region,
-        "requestId": writer.request_id(), "operation": operation, "modelId": route.model_id,
-        "input": {"inputContentType": "application/json", "inputBodyJson": _input_body(route, operation, prompt),
-                  "inputTokenCount": tokens["input"], "cacheReadInputTokenCount": tokens["cache_read"],
-                  "cacheWriteInputTokenCount": tokens["cache_write"]},
+        "schemaType": "ModelInvocationLog",
+        "schemaVersion": "1.0",
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "accountId": account,
+        "identity": {"arn": _identity(rng, account)},
+        "region": region,
+        "requestId": writer.request_id(),
+        "operation": operation,
+        "modelId": route.model_id,
+        "input": {
+            "inputContentType": "application/json",
+            "inputBodyJson": _input_body(route, operation, prompt),
+            "inputTokenCount": tokens["input"],
+            "cacheReadInputTokenCount": tokens["cache_read"],
+            "cacheWriteInputTokenCount": tokens["cache_write"],
+        },
     }
     if failed:
-        record["errorCode"] = rng.choice(("ThrottlingException", "ValidationException", "ModelTimeoutException"))
+        record["errorCode"] = rng.choice(
+            ("ThrottlingException", "ValidationException", "ModelTimeoutException")
+        )
     elif not route.embedding:
-        record["output"] = {"outputContentType": "application/json",
-                            "outputBodyJson": _output_body(rng, operation, writer.text(10, 120), tokens),
-                            "outputTokenCount": tokens["output"]}
+        record["output"] = {
+            "outputContentType": "application/json",
+            "outputBodyJson": _output_body(rng, operation, writer.text(10, 120), tokens),
+            "outputTokenCount": tokens["output"],
+        }
     else:
-        record["output"] = {"outputContentType": "application/json",
-                            "outputBodyJson": {"embedding": [round(rng.uniform(-1, 1), 4) for _ in range(8)],
-                                               "inputTextTokenCount": tokens["input"]}}
+        record["output"] = {
+            "outputContentType": "application/json",
+            "outputBodyJson": {
+                "embedding": [round(rng.uniform(-1, 1), 4) for _ in range(8)],
+                "inputTextTokenCount": tokens["input"],
+            },
+        }
     if rng.random() < 0.3:
-        record["inferenceRegion"] = {"us-east-1": "us-east-2", "us-west-2": "us-east-1",
-                                     "us-east-2": "us-west-2", "eu-central-1": "eu-west-3"}[region]
+        record["inferenceRegion"] = {
+            "us-east-1": "us-east-2",
+            "us-west-2": "us-east-1",
+            "us-east-2": "us-west-2",
+            "eu-central-1": "eu-west-3",
+        }[region]
     metadata = {key: rng.choice(values) for key, share, values in TAG_KEYS if rng.random() < share}
     if metadata and (operation.startswith("Converse") or rng.random() < 0.5):
         record["requestMetadata"] = metadata
@@ -232,9 +302,11 @@ def _identity(rng: random.Random, account: str) -> str:
     kind = rng.random()
     if kind < 0.7:
         role = rng.choice(("SupportBotRole", "SearchServiceRole", "DataPipelineRole"))
-        return f"arn:aws:sts::{account}:assumed-role/{role}/{rng.choice(('svc-prod', 'svc-batch', 'alice@example.com'))}"
+        session = rng.choice(("svc-prod", "svc-batch", "alice@example.com"))
+        return f"arn:aws:sts::{account}:assumed-role/{role}/{session}"
     if kind < 0.95:
-        return f"arn:aws:iam::{account}:user/{rng.choice(('BedrockAPIKey-7h2k', 'teams/ml/bob', 'carol'))}"
+        user = rng.choice(("BedrockAPIKey-7h2k", "teams/ml/bob", "carol"))
+        return f"arn:aws:iam::{account}:user/{user}"
     return f"arn:aws:sts::{account}:federated-user/dave"
 
 
@@ -242,30 +314,58 @@ def _input_body(route: Route, operation: str, prompt: str) -> dict:
     if route.embedding:
         return {"inputText": prompt, "dimensions": 512, "normalize": True}
     if operation.startswith("Converse"):
-        return {"messages": [{"role": "user", "content": [{"text": prompt}]}],
-                "inferenceConfig": {"maxTokens": 1024, "temperature": 0.2}}
-    return {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 1024,
-            "messages": [{"role": "user", "content": prompt}]}
+        return {
+            "messages": [{"role": "user", "content": [{"text": prompt}]}],
+            "inferenceConfig": {"maxTokens": 1024, "temperature": 0.2},
+        }
+    return {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": prompt}],
+    }
 
 
 def _output_body(rng: random.Random, operation: str, answer: str, tokens: dict[str, int]) -> object:
     latency = rng.randrange(300, 9000)
     if operation.startswith("Converse"):
-        return {"output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
-                "stopReason": "end_turn", "metrics": {"latencyMs": latency},
-                "usage": {"inputTokens": tokens["input"], "outputTokens": tokens["output"],
-                          "cacheReadInputTokens": tokens["cache_read"],
-                          "cacheWriteInputTokens": tokens["cache_write"],
-                          "totalTokens": sum(tokens.values())}}
-    usage = {"input_tokens": tokens["input"], "output_tokens": tokens["output"],
-             "cache_read_input_tokens": tokens["cache_read"],
-             "cache_creation_input_tokens": tokens["cache_write"]}
+        return {
+            "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
+            "stopReason": "end_turn",
+            "metrics": {"latencyMs": latency},
+            "usage": {
+                "inputTokens": tokens["input"],
+                "outputTokens": tokens["output"],
+                "cacheReadInputTokens": tokens["cache_read"],
+                "cacheWriteInputTokens": tokens["cache_write"],
+                "totalTokens": sum(tokens.values()),
+            },
+        }
+    usage = {
+        "input_tokens": tokens["input"],
+        "output_tokens": tokens["output"],
+        "cache_read_input_tokens": tokens["cache_read"],
+        "cache_creation_input_tokens": tokens["cache_write"],
+    }
     if operation == "InvokeModel":
-        return {"id": "msg_01", "type": "message", "role": "assistant",
-                "content": [{"type": "text", "text": answer}], "stop_reason": "end_turn", "usage": usage}
-    return [{"type": "message_start", "message": {"usage": usage}},
-            {"type": "content_block_delta", "delta": {"type": "text_delta", "text": answer}},
-            {"type": "message_stop", "amazon-bedrock-invocationMetrics": {
-                "inputTokenCount": tokens["input"], "outputTokenCount": tokens["output"],
-                "invocationLatency": latency, "firstByteLatency": latency // 4}},
-            "[DONE]"]
+        return {
+            "id": "msg_01",
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": answer}],
+            "stop_reason": "end_turn",
+            "usage": usage,
+        }
+    return [
+        {"type": "message_start", "message": {"usage": usage}},
+        {"type": "content_block_delta", "delta": {"type": "text_delta", "text": answer}},
+        {
+            "type": "message_stop",
+            "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": tokens["input"],
+                "outputTokenCount": tokens["output"],
+                "invocationLatency": latency,
+                "firstByteLatency": latency // 4,
+            },
+        },
+        "[DONE]",
+    ]

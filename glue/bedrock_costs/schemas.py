@@ -51,11 +51,14 @@ def load(table: str) -> TableSchema:
     raw = json.loads(text)
 
     def columns(key: str) -> tuple[Column, ...]:
-        return tuple(Column(c["name"], c["type"], c.get("nullable", True), c.get("comment", ""))
-                     for c in raw.get(key, []))
+        return tuple(
+            Column(c["name"], c["type"], c.get("nullable", True), c.get("comment", ""))
+            for c in raw.get(key, [])
+        )
 
-    return TableSchema(raw["table"], raw.get("description", ""), columns("columns"),
-                       columns("partition_keys"))
+    return TableSchema(
+        raw["table"], raw.get("description", ""), columns("columns"), columns("partition_keys")
+    )
 
 
 def parse_type(text: str) -> T.DataType:
@@ -68,14 +71,14 @@ def parse_type(text: str) -> T.DataType:
 
 def _parse(text: str) -> tuple[T.DataType, str]:
     if m := re.match(r"decimal\((\d+),(\d+)\)", text):
-        return T.DecimalType(int(m[1]), int(m[2])), text[m.end():]
+        return T.DecimalType(int(m[1]), int(m[2])), text[m.end() :]
     for prefix in ("map<", "array<", "struct<"):
         if text.startswith(prefix):
-            return _parse_nested(prefix[:-1], text[len(prefix):])
+            return _parse_nested(prefix[:-1], text[len(prefix) :])
     m = re.match(r"[a-z]+", text)
     if not m or m[0] not in _PRIMITIVES:
         raise ValueError(f"unknown type at {text!r}")
-    return _PRIMITIVES[m[0]], text[m.end():]
+    return _PRIMITIVES[m[0]], text[m.end() :]
 
 
 def _parse_nested(kind: str, text: str) -> tuple[T.DataType, str]:
@@ -91,7 +94,7 @@ def _parse_nested(kind: str, text: str) -> tuple[T.DataType, str]:
         m = re.match(r"([A-Za-z_][A-Za-z0-9_]*):", text)
         if not m:
             raise ValueError(f"expected a field name at {text!r}")
-        field_type, text = _parse(text[m.end():])
+        field_type, text = _parse(text[m.end() :])
         fields.append(T.StructField(m[1], field_type))
         if text.startswith(","):
             text = text[1:]
@@ -102,4 +105,4 @@ def _parse_nested(kind: str, text: str) -> tuple[T.DataType, str]:
 def _expect(text: str, token: str) -> str:
     if not text.startswith(token):
         raise ValueError(f"expected {token!r} at {text!r}")
-    return text[len(token):]
+    return text[len(token) :]

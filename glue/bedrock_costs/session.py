@@ -19,6 +19,9 @@ RUN_SETTINGS = {
 }
 
 
+_LOG_CONFIG = "log4j2.properties"
+
+
 def catalog_dir(output_path: str) -> Path:
     """Where the embedded metastore lives: under a local output, else in ./.bedrock-costs."""
     if storage.is_s3(output_path):
@@ -37,13 +40,20 @@ def local_session(output_path: str, *, master: str | None = None) -> SparkSessio
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
         .config("spark.sql.warehouse.dir", str(catalog / "warehouse"))
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
-                f"jdbc:derby:;databaseName={catalog / 'metastore_db'};create=true")
+        .config(
+            "spark.hadoop.javax.jdo.option.ConnectionURL",
+            f"jdbc:derby:;databaseName={catalog / 'metastore_db'};create=true",
+        )
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.extraJavaOptions", " ".join([
-            f"-Dderby.system.home={catalog}",
-            f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / 'log4j2.properties'}",
-        ]))
+        .config(
+            "spark.driver.extraJavaOptions",
+            " ".join(
+                [
+                    f"-Dderby.system.home={catalog}",
+                    f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}",
+                ]
+            ),
+        )
         .enableHiveSupport()
     )
     for key, value in RUN_SETTINGS.items():

@@ -38,13 +38,22 @@ class LineCounts:
 
     def check(self, written: StagedCounts) -> str:
         """lines_read = invocations_written + quarantined + duplicates + out_of_window, or raise."""
-        total = written.invocations + sum(written.quarantined.values()) + self.duplicates + self.out_of_window
-        identity = (f"{self.lines_read} lines = {written.invocations} written + "
-                    f"{sum(written.quarantined.values())} quarantined + {self.duplicates} duplicates + "
-                    f"{self.out_of_window} out of window")
+        total = (
+            written.invocations
+            + sum(written.quarantined.values())
+            + self.duplicates
+            + self.out_of_window
+        )
+        identity = (
+            f"{self.lines_read} lines = {written.invocations} written + "
+            f"{sum(written.quarantined.values())} quarantined + {self.duplicates} duplicates + "
+            f"{self.out_of_window} out of window"
+        )
         if total != self.lines_read or written.quarantined != self.quarantined:
-            raise AccountingError(f"accounting identity does not hold: {identity}; "
-                                  f"quarantine expected {self.quarantined}, staged {written.quarantined}")
+            raise AccountingError(
+                f"accounting identity does not hold: {identity}; "
+                f"quarantine expected {self.quarantined}, staged {written.quarantined}"
+            )
         return identity
 
 
@@ -60,7 +69,9 @@ class StagedCounts:
 
 def line_counts(records: DataFrame) -> LineCounts:
     is_call = F.col("quarantine_reason").isNull()
-    groups = records.groupBy("quarantine_reason", "in_window", "usage_date").count().take(MAX_GROUPS)
+    groups = (
+        records.groupBy("quarantine_reason", "in_window", "usage_date").count().take(MAX_GROUPS)
+    )
     counts = LineCounts()
     for row in groups:
         counts.lines_read += row["count"]
@@ -72,7 +83,9 @@ def line_counts(records: DataFrame) -> LineCounts:
         else:
             reason = row["quarantine_reason"]
             counts.quarantined[reason] = counts.quarantined.get(reason, 0) + row["count"]
-    distinct = records.where(is_call & F.col("in_window")).agg(F.count_distinct("request_id")).first()
+    distinct = (
+        records.where(is_call & F.col("in_window")).agg(F.count_distinct("request_id")).first()
+    )
     counts.distinct_calls = distinct[0] if distinct else 0
     return counts
 
@@ -86,14 +99,20 @@ def tag_usage(records: DataFrame) -> list[TagKey]:
 def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...]) -> StagedCounts:
     extra = tuple(schemas.Column(c, "string") for c in tag_columns)
     invocations = spark.read.schema(schemas.load("invocations").spark_type(extra)).parquet(
-        storage.spark_path(storage.join(staging, "invocations")))
+        storage.spark_path(storage.join(staging, "invocations"))
+    )
     quarantine = spark.read.schema(schemas.load("quarantine").spark_type()).parquet(
-        storage.spark_path(storage.join(staging, "quarantine")))
+        storage.spark_path(storage.join(staging, "quarantine"))
+    )
     totals = invocations.agg(F.count(F.lit(1)), F.sum("total_cost")).first()
     counts = StagedCounts(invocations=totals[0] if totals else 0)
-    counts.total_cost = (totals[1] if totals and totals[1] is not None else Decimal(0))
-    unpriced = (invocations.where(F.col("pricing_status") != "priced")
-                .groupBy("pricing_status", "model_id").count().take(MAX_GROUPS))
+    counts.total_cost = totals[1] if totals and totals[1] is not None else Decimal(0)
+    unpriced = (
+        invocations.where(F.col("pricing_status") != "priced")
+        .groupBy("pricing_status", "model_id")
+        .count()
+        .take(MAX_GROUPS)
+    )
     for row in unpriced:
         by_model = counts.unpriced.setdefault(row["pricing_status"], {})
         by_model[row["model_id"] or "(none)"] = row["count"]
@@ -102,8 +121,9 @@ def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...
     return counts
 
 
-def fill_summary(summary: RunSummary, lines: LineCounts, written: StagedCounts, plan: TagPlan,
-                 database: str) -> None:
+def fill_summary(
+    summary: RunSummary, lines: LineCounts, written: StagedCounts, plan: TagPlan, database: str
+) -> None:
     summary.lines_read = lines.lines_read
     summary.invocations_written = written.invocations
     summary.quarantined = dict(sorted(written.quarantined.items()))
@@ -119,4 +139,6 @@ def fill_summary(summary: RunSummary, lines: LineCounts, written: StagedCounts, 
         summary.warnings.append("no log files found under the logs path for this window")
     if len(written.unpriced) and written.invocations:
         share = sum(sum(m.values()) for m in written.unpriced.values()) / written.invocations
-        summary.warnings.append(f"{share:.1%} of calls are unpriced; see unpriced by status and model_id")
+        summary.warnings.append(
+            f"{share:.1%} of calls are unpriced; see unpriced by status and model_id"
+        )

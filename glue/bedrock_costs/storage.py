@@ -1,4 +1,4 @@
-"""Small file operations on a local path or an s3:// URI (listing, text files, partition folders)."""
+"""Small file operations on a local path or an s3:// URI: listing, text files, folders."""
 
 from __future__ import annotations
 

@@ -56,7 +56,9 @@ class RunSummary:
         return path
 
     def human(self) -> str:
-        window = f"{self.window['start']}..{self.window['end']}" if self.window else "all dates found"
+        window = (
+            f"{self.window['start']}..{self.window['end']}" if self.window else "all dates found"
+        )
         lines = [
             f"run {self.run_id}  window: {window}",
             f"  lines read           {self.lines_read:>10,}  ({self.files_read:,} files)",
@@ -69,8 +71,11 @@ class RunSummary:
             f"  total cost           {self.currency} {self.total_cost:,.6f}",
             f"  partitions written   {len(self.partitions_written):>10,}",
             f"  tag columns          {len(self.tag_columns_promoted):>10,}"
-            + (f"  ({len(self.tag_keys_not_promoted)} keys left in request_metadata)"
-               if self.tag_keys_not_promoted else ""),
+            + (
+                f"  ({len(self.tag_keys_not_promoted)} keys left in request_metadata)"
+                if self.tag_keys_not_promoted
+                else ""
+            ),
             f"  accounting identity  {self.accounting_identity}",
         ]
         return "\n".join(lines + [f"  warning: {w}" for w in self.warnings])

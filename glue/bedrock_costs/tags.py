@@ -58,16 +58,19 @@ def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> Ta
 
 def promote_tags(invocations: DataFrame, columns: tuple[str, ...]) -> DataFrame:
     """Adds one string column per promoted tag; on key collisions the smallest raw key wins."""
-    entries = F.array_sort(F.transform(
-        F.map_entries("request_metadata"),
-        lambda e: F.struct(sanitized_key(e["key"]).alias("key"), e["key"].alias("raw"),
-                           e["value"].alias("value")),
-    ))
+    entries = F.array_sort(
+        F.transform(
+            F.map_entries("request_metadata"),
+            lambda e: F.struct(
+                sanitized_key(e["key"]).alias("key"),
+                e["key"].alias("raw"),
+                e["value"].alias("value"),
+            ),
+        )
+    )
 
     def tag_value(column: str) -> Column:
         key = column.removeprefix(PREFIX)
         return F.get(F.filter(entries, lambda e: e["key"] == key), 0)["value"]
 
-    return invocations.select(
-        *invocations.columns, *[tag_value(c).alias(c) for c in columns]
-    )
+    return invocations.select(*invocations.columns, *[tag_value(c).alias(c) for c in columns])

@@ -21,14 +21,22 @@ def partition_folder(value: str | None) -> str:
 
 def stage(frame: DataFrame, path: str) -> None:
     """One Parquet file per usage_date partition (snappy) under a fresh staging folder."""
-    (frame.repartition(PARTITION_COLUMN)
-     .write.mode("overwrite").option("compression", "snappy")
-     .partitionBy(PARTITION_COLUMN).parquet(storage.spark_path(path)))
+    (
+        frame.repartition(PARTITION_COLUMN)
+        .write.mode("overwrite")
+        .option("compression", "snappy")
+        .partitionBy(PARTITION_COLUMN)
+        .parquet(storage.spark_path(path))
+    )
 
 
 def publish(staged_table: str, live_table: str, partitions: set[str | None]) -> list[str]:
-    """Replace each processed partition of the live table by its staged folder; return those written."""
-    staged = {p.rsplit("/", 1)[-1] for p in storage.list_dir(staged_table)[0]} if storage.exists(staged_table) else set()
+    """Replace each processed partition by its staged folder, if any; return those written."""
+    staged = (
+        {p.rsplit("/", 1)[-1] for p in storage.list_dir(staged_table)[0]}
+        if storage.exists(staged_table)
+        else set()
+    )
     written = []
     for value in sorted(partitions, key=lambda v: (v is None, v or "")):
         folder = partition_folder(value)

@@ -1,0 +1,174 @@
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bedrock_costs.cli import main
+from helpers import PRICE_HEADER, key, price, record, write_csv, write_logs
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["sample"], ["demo"], ["query"]])
+def test_every_command_prints_help(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: bedrock-costs" in capsys.readouterr().out
+
+
+def usage_error(tmp_path, capsys, *args: str) -> str:
+    out = tmp_path / "out"
+    code = main(["run", "--output", str(out), *args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not out.exists()
+    assert len(err.splitlines()) == 1 and err.startswith("bedrock-costs: error: ")
+    return err
+
+
+@pytest.fixture()
+def logs(tmp_path):
+    return str(
+        write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): [record("a", inp=1)]})
+    )
+
+
+def test_run_rejects_a_missing_logs_path(tmp_path, capsys):
+    assert "nowhere: the logs path does not exist" in usage_error(
+        tmp_path, capsys, "--logs", str(tmp_path / "nowhere")
+    )
+
+
+def test_run_rejects_an_invalid_price_file_naming_row_and_column(tmp_path, capsys, logs):
+    pricing = write_csv(tmp_path / "p.csv", [price(), price(inp="-2", region="us-east-1")])
+    err = usage_error(tmp_path, capsys, "--logs", logs, "--pricing", pricing)
+    assert "p.csv, row 3, column input_per_mtok: a price cannot be negative" in err
+
+
+def test_run_rejects_an_unreadable_or_malformed_profiles_file(tmp_path, capsys, logs):
+    assert "cannot read the file" in usage_error(
+        tmp_path, capsys, "--logs", logs, "--profiles", str(tmp_path / "none.csv")
+    )
+    bad = write_csv(
+        tmp_path / "profiles.csv", [{"profile_arn": "arn:aws:bedrock:x", "model_id": "m.x"}]
+    )
+    assert "row 2, column profile_arn" in usage_error(
+        tmp_path, capsys, "--logs", logs, "--profiles", bad
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--start-date", "2026-07-14"], "go together"),
+        (["--start-date", "2026-07-15", "--end-date", "2026-07-14"], "before --start-date"),
+        (["--start-date", "14/07/2026", "--end-date", "2026-07-14"], "expects a date YYYY-MM-DD"),
+        (["--database", "Bad-Name"], "--database"),
+    ],
+)
+def test_run_rejects_bad_options(tmp_path, capsys, logs, args, words):
+    assert words in usage_error(tmp_path, capsys, "--logs", logs, *args)
+
+
+def test_run_rejects_a_price_file_with_an_unknown_column(tmp_path, capsys, logs):
+    rows = [{**price(), "note": "x"}]
+    pricing = write_csv(tmp_path / "p.csv", rows, [*PRICE_HEADER, "note"])
+    assert "row 1, column note: unknown column 'note'" in usage_error(
+        tmp_path, capsys, "--logs", logs, "--pricing", pricing
+    )
+
+
+def read_sample(root: Path) -> dict[str, list[str]]:
+    return {
+        str(p.relative_to(root)): gzip.open(p, "rt").read().splitlines()
+        for p in sorted(root.rglob("*.json.gz"))
+    }
+
+
+def test_sample_is_deterministic_and_realistic(tmp_path):
+    for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+        assert (
+            main(
+                [
+                    "sample",
+                    "--output",
+                    str(tmp_path / name),
+                    "--records",
+                    "3000",
+                    "--days",
+                    "2",
+                    "--seed",
+                    seed,
+                ]
+            )
+            == 0
+        )
+    a, b, c = (read_sample(tmp_path / n) for n in "abc")
+    assert a == b and a != c
+    logs = [line for path, lines in a.items() if "/data/" not in path for line in lines]
+    records = [json.loads(line) for line in logs if line.endswith("}")]
+    assert len(logs) - len(records) >= 1  # planted malformed lines
+    ids = [r["requestId"] for r in records]
+    assert len(ids) - len(set(ids)) >= 1  # planted duplicate deliveries
+    assert {r["operation"] for r in records} == {
+        "Converse",
+        "ConverseStream",
+        "InvokeModel",
+        "InvokeModelWithResponseStream",
+    }
+    models = {r["modelId"] for r in records}
+    assert any(m.startswith("global.") for m in models) and any(m.startswith("us.") for m in models)
+    assert any(m.startswith("eu.") for m in models) and any(
+        ":foundation-model/" in m for m in models
+    )
+    assert any(":application-inference-profile/" in m for m in models)
+    assert any(r["input"]["cacheReadInputTokenCount"] for r in records)
+    assert any(r["input"]["cacheWriteInputTokenCount"] for r in records)
+    assert any("errorCode" in r for r in records)
+    keys = {k for r in records for k in r.get("requestMetadata", {})}
+    assert {"tenant", "Cost Center", "cost-center", "feature flag"} <= keys
+    assert any("/data/" in p for p in a) and (tmp_path / "a" / "profiles.csv").exists()
+    assert list((tmp_path / "a").rglob("amazon-bedrock-logs-permission-check"))
+    late = [
+        r
+        for p, lines in a.items()
+        if "/00/" in p
+        for r in lines
+        if '"timestamp":"' in r and json.loads(r)["timestamp"][11:13] == "23"
+    ]
+    assert late  # delivered in the next day's 00 hour folder
+
+
+@pytest.mark.slow
+def test_demo_then_a_new_session_queries_the_tables_by_name(tmp_path):
+    demo = subprocess.run(
+        [BIN / "bedrock-costs", "demo", "--output", str(tmp_path / "demo"), "--records", "400"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    assert "invocations written" in demo.stdout and "cost by model" in demo.stdout
+    tables = tmp_path / "demo" / "tables"
+    query = subprocess.run(
+        [
+            BIN / "bedrock-costs",
+            "query",
+            "--output",
+            str(tables),
+            "SELECT count(*) AS calls, count(DISTINCT request_id) AS ids, "
+            "sum(CASE WHEN pricing_status = 'priced' THEN 0 ELSE 1 END) AS unpriced "
+            "FROM bedrock_costs.invocations",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert query.returncode == 0, query.stderr[-2000:]
+    summary = json.loads(next((tables / "_runs").glob("*.json")).read_text())
+    calls, ids, unpriced = (int(x) for x in query.stdout.splitlines()[3].strip("|").split("|"))
+    assert calls == ids == summary["invocations_written"] > 390
+    assert unpriced == summary["unpriced_total"]

@@ -1,0 +1,105 @@
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import HAIKU, key, price, record, unique_database, write_csv, write_logs
+
+ROOT = Path(__file__).parent.parent
+FAKES = Path(__file__).parent / "fakes"
+
+
+def _forget_glue() -> None:
+    while str(FAKES) in sys.path:
+        sys.path.remove(str(FAKES))
+    for name in [m for m in sys.modules if m == "awsglue" or m.startswith("awsglue.")]:
+        del sys.modules[name]
+
+
+@pytest.fixture()
+def glue_main():
+    """The job script's main(), with the fake Glue runtime importable or not."""
+
+    def load(with_glue: bool):
+        _forget_glue()
+        if with_glue:
+            sys.path.insert(0, str(FAKES))
+        return runpy.run_path(str(ROOT / "jobs" / "invocation_costs.py"), run_name="glue_job")[
+            "main"
+        ]
+
+    yield load
+    _forget_glue()
+
+
+def arguments(tmp_path, out: str, database: str, *extra: str) -> list[str]:
+    write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [
+                record("a", inp=10, out=5, meta={"tenant": "acme"}),
+                record("b", model=f"global.{HAIKU}", inp=3),
+            ]
+        },
+    )
+    pricing = write_csv(tmp_path / "prices.csv", [price()])
+    return [
+        "invocation_costs.py",
+        "--JOB_NAME",
+        "bedrock-costs-invocations",
+        "--logs_path",
+        str(tmp_path / "logs"),
+        "--output_path",
+        str(tmp_path / out),
+        "--pricing_path",
+        pricing,
+        "--database",
+        database,
+        *extra,
+    ]
+
+
+def rows(spark, path):
+    return sorted(map(str, spark.read.parquet(str(path)).take(100)))
+
+
+def test_glue_entry_point_inits_runs_and_commits_the_job(spark, tmp_path, glue_main):
+    database = unique_database()
+    glue_main(True)(
+        arguments(
+            tmp_path, "glue-out", database, "--start_date", "2026-07-14", "--end_date", "2026-07-14"
+        )
+    )
+    from awsglue import CALLS
+
+    names = [
+        "JOB_NAME",
+        "logs_path",
+        "output_path",
+        "pricing_path",
+        "start_date",
+        "end_date",
+        "database",
+    ]
+    assert [
+        ("getResolvedOptions", tuple(names)),
+        ("GlueContext", "SparkContext"),
+        ("Job", "GlueContext"),
+        ("init", "bedrock-costs-invocations", tuple(sorted(names))),
+        ("commit",),
+    ] == CALLS
+    assert {r.request_id for r in spark.table(f"{database}.invocations").take(10)} == {"a", "b"}
+
+
+def test_glue_entry_point_without_glue_writes_the_same_tables(spark, tmp_path, glue_main):
+    glue_main(True)(arguments(tmp_path, "glue-out", unique_database()))
+    import awsglue
+
+    glue_calls = awsglue.CALLS
+    glue_main(False)(arguments(tmp_path, "plain-out", unique_database()))
+    assert (
+        "awsglue" not in sys.modules and len(glue_calls) == 5
+    )  # the plain path never touched Glue
+    glue_rows = rows(spark, tmp_path / "glue-out" / "invocations")
+    assert len(glue_rows) == 2 and glue_rows == rows(spark, tmp_path / "plain-out" / "invocations")
