@@ -27,6 +27,18 @@ def test_load_prices_parses_decimals_dates_and_defaults(tmp_path):
     assert parsed.row == 2
 
 
+def test_load_prices_accepts_decimal_text_forms_exactly(tmp_path):
+    rows = [price(inp=".5", out="5.", cr="0.000001", cw="12")]
+    [parsed] = load(tmp_path, rows)
+    got = (
+        parsed.input_per_mtok,
+        parsed.output_per_mtok,
+        parsed.cache_read_per_mtok,
+        parsed.cache_write_per_mtok,
+    )
+    assert got == (Decimal("0.5"), Decimal("5"), Decimal("0.000001"), Decimal("12"))
+
+
 def test_load_prices_accepts_only_required_columns(tmp_path):
     required = [
         "model",

@@ -30,7 +30,7 @@ ROUTING_PREFIXES = ("us", "eu", "apac", "jp", "au", "ca", "us-gov", "global")
 # Prices are stored as DECIMAL(18,6) per million tokens, so one per token fits DECIMAL(12,12):
 # the cost of any bigint token count is then exact in DECIMAL(32,12) without precision loss.
 MAX_PRICE = Decimal("1000000")
-_DECIMAL = re.compile(r"^\d+(\.\d+)?$")
+_DECIMAL = re.compile(r"^(\d+\.?\d*|\.\d+)$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 _MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 
@@ -128,7 +128,7 @@ def _price(row: CsvRow, column: str) -> Decimal:
         raise row.error(column, f"a price cannot be negative, got {text!r}")
     if not _DECIMAL.match(text):
         raise row.error(column, f"expected a decimal number such as 3.75, got {text!r}")
-    if "." in text and len(text.split(".")[1]) > 6:
+    if len(text.partition(".")[2]) > 6:
         raise row.error(column, f"at most 6 decimal places are allowed, got {text!r}")
     value = Decimal(text)
     if value >= MAX_PRICE:

@@ -1,0 +1,266 @@
+"""What synthetic Bedrock traffic looks like: routes, tags, callers, bodies, token counts."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+ACCOUNTS = ("111122223333", "444455556666", "777788889999")
+_WORDS = (
+    "order invoice refund shipment policy customer account billing summary translate review "
+    "contract clause risk onboarding ticket escalation incident latency region forecast margin "
+    "pipeline query schema partition warehouse tenant quota budget"
+).split()
+
+
+class Draws:
+    """The seeded source of every random choice, so a seed always gives the same bytes."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def request_id(self) -> str:
+        rng = self.rng
+        return (
+            f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4{rng.getrandbits(12):03x}-"
+            f"{0x8000 | rng.getrandbits(14):04x}-{rng.getrandbits(48):012x}"
+        )
+
+    def text(self, low: int, high: int) -> str:
+        return " ".join(self.rng.choice(_WORDS) for _ in range(self.rng.randint(low, high)))
+
+
+@dataclass(frozen=True)
+class Route:
+    """One kind of traffic: a modelId form, where it is called from, and how."""
+
+    model_id: str
+    regions: tuple[str, ...]
+    operations: tuple[str, ...]
+    weight: float
+    cache: bool = False
+    embedding: bool = False
+
+
+def routes(account: str) -> list[Route]:
+    sonnet, haiku = (
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+    )
+    chat, stream = ("Converse", "ConverseStream"), ("InvokeModel", "InvokeModelWithResponseStream")
+    return [
+        Route(f"global.{sonnet}", ("us-east-1", "us-west-2"), chat, 18, cache=True),
+        Route(f"us.{haiku}", ("us-east-1", "us-west-2"), chat + stream, 16, cache=True),
+        Route(f"eu.{haiku}", ("eu-central-1",), chat, 8, cache=True),
+        Route(f"us.{sonnet}", ("us-east-2",), chat, 5, cache=True),
+        Route("anthropic.claude-3-5-haiku-20241022-v1:0", ("us-west-2",), stream, 6),
+        Route("us.amazon.nova-micro-v1:0", ("us-east-1",), chat, 10),
+        Route("amazon.nova-lite-v1:0", ("us-east-1",), chat, 7),
+        Route("amazon.nova-pro-v1:0", ("us-east-1",), chat, 4, cache=True),
+        Route("meta.llama3-3-70b-instruct-v1:0", ("us-east-1",), ("InvokeModel",), 3),
+        Route(
+            "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
+            ("us-east-1",),
+            ("InvokeModel",),
+            8,
+            embedding=True,
+        ),
+        Route(
+            f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.anthropic.claude-opus-4-5-20251101-v1:0",
+            ("us-west-2",),
+            chat,
+            3,
+            cache=True,
+        ),
+        Route(_app_profile(account, "us-east-1", 0), ("us-east-1",), chat, 6, cache=True),
+        Route(_app_profile(account, "us-west-2", 1), ("us-west-2",), chat, 4),
+        Route(
+            f"arn:aws:bedrock:us-east-1:{account}:provisioned-model/pt{account[:4]}abcdef",
+            ("us-east-1",),
+            ("InvokeModel",),
+            0.5,
+        ),
+    ]
+
+
+def _app_profile(account: str, region: str, n: int) -> str:
+    return (
+        f"arn:aws:bedrock:{region}:{account}:application-inference-profile/{account[-6:]}app{n:03d}"
+    )
+
+
+def profile_rows() -> list[tuple[str, str]]:
+    """What each sample application profile was created from (the profiles CSV)."""
+    rows = []
+    for account in ACCOUNTS:
+        rows.append(
+            (_app_profile(account, "us-east-1", 0), "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        )
+        rows.append(
+            (
+                _app_profile(account, "us-west-2", 1),
+                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0",
+            )
+        )
+    return rows
+
+
+# (raw key, share of calls carrying it, value pool): common, rare, spaced and mixed-case keys;
+# "Cost Center" and "cost-center" are the same tag (tag_cost_center).
+TAG_KEYS = (
+    (
+        "tenant",
+        0.92,
+        ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell"),
+    ),
+    ("app", 0.85, ("support-bot", "search", "summariser", "code-review", "kb-ingest")),
+    ("env", 0.75, ("prod", "prod", "prod", "staging", "dev")),
+    ("Cost Center", 0.35, ("CC-1001", "CC-1002", "CC-2040", "CC-3300")),
+    ("cost-center", 0.04, ("CC-1001", "CC-9999")),
+    ("TeamName", 0.25, ("Payments", "Platform", "Growth", "Data")),
+    ("feature flag", 0.03, ("beta-summaries", "new-router")),
+    ("ticketId", 0.01, tuple(f"T-{n}" for n in range(100, 140))),
+)
+
+
+def build_record(writer: Draws, account: str, route: Route, when: datetime) -> dict:
+    rng = writer.rng
+    region = rng.choice(route.regions)
+    operation = rng.choice(route.operations)
+    failed = rng.random() < 0.02
+    prompt = writer.text(30, 250)
+    tokens = _tokens(rng, route, prompt, failed)
+    record: dict = {
+        "schemaType": "ModelInvocationLog",
+        "schemaVersion": "1.0",
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "accountId": account,
+        "identity": {"arn": _identity(rng, account)},
+        "region": region,
+        "requestId": writer.request_id(),
+        "operation": operation,
+        "modelId": route.model_id,
+        "input": {
+            "inputContentType": "application/json",
+            "inputBodyJson": _input_body(route, operation, prompt),
+            "inputTokenCount": tokens["input"],
+            "cacheReadInputTokenCount": tokens["cache_read"],
+            "cacheWriteInputTokenCount": tokens["cache_write"],
+        },
+    }
+    if failed:
+        record["errorCode"] = rng.choice(
+            ("ThrottlingException", "ValidationException", "ModelTimeoutException")
+        )
+    elif not route.embedding:
+        record["output"] = {
+            "outputContentType": "application/json",
+            "outputBodyJson": _output_body(rng, operation, writer.text(10, 120), tokens),
+            "outputTokenCount": tokens["output"],
+        }
+    else:
+        record["output"] = {
+            "outputContentType": "application/json",
+            "outputBodyJson": {
+                "embedding": [round(rng.uniform(-1, 1), 4) for _ in range(8)],
+                "inputTextTokenCount": tokens["input"],
+            },
+        }
+    if rng.random() < 0.3:
+        record["inferenceRegion"] = {
+            "us-east-1": "us-east-2",
+            "us-west-2": "us-east-1",
+            "us-east-2": "us-west-2",
+            "eu-central-1": "eu-west-3",
+        }[region]
+    metadata = {key: rng.choice(values) for key, share, values in TAG_KEYS if rng.random() < share}
+    if metadata and (operation.startswith("Converse") or rng.random() < 0.5):
+        record["requestMetadata"] = metadata
+    return record
+
+
+def _tokens(rng: random.Random, route: Route, prompt: str, failed: bool) -> dict[str, int]:
+    if failed:
+        return {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}
+    uses_cache = route.cache and rng.random() < 0.45
+    reading = uses_cache and rng.random() < 0.8
+    return {
+        "input": max(1, len(prompt) // 4 + rng.randrange(0, 400)),
+        "output": 0 if route.embedding else rng.randrange(20, 1500),
+        "cache_read": rng.randrange(2_000, 60_000) if reading else 0,
+        "cache_write": rng.randrange(1_000, 20_000) if uses_cache and not reading else 0,
+    }
+
+
+def _identity(rng: random.Random, account: str) -> str:
+    kind = rng.random()
+    if kind < 0.7:
+        role = rng.choice(("SupportBotRole", "SearchServiceRole", "DataPipelineRole"))
+        session = rng.choice(("svc-prod", "svc-batch", "alice@example.com"))
+        return f"arn:aws:sts::{account}:assumed-role/{role}/{session}"
+    if kind < 0.95:
+        user = rng.choice(("BedrockAPIKey-7h2k", "teams/ml/bob", "carol"))
+        return f"arn:aws:iam::{account}:user/{user}"
+    return f"arn:aws:sts::{account}:federated-user/dave"
+
+
+def _input_body(route: Route, operation: str, prompt: str) -> dict:
+    if route.embedding:
+        return {"inputText": prompt, "dimensions": 512, "normalize": True}
+    if operation.startswith("Converse"):
+        return {
+            "messages": [{"role": "user", "content": [{"text": prompt}]}],
+            "inferenceConfig": {"maxTokens": 1024, "temperature": 0.2},
+        }
+    return {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": prompt}],
+    }
+
+
+def _output_body(rng: random.Random, operation: str, answer: str, tokens: dict[str, int]) -> object:
+    latency = rng.randrange(300, 9000)
+    if operation.startswith("Converse"):
+        return {
+            "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
+            "stopReason": "end_turn",
+            "metrics": {"latencyMs": latency},
+            "usage": {
+                "inputTokens": tokens["input"],
+                "outputTokens": tokens["output"],
+                "cacheReadInputTokens": tokens["cache_read"],
+                "cacheWriteInputTokens": tokens["cache_write"],
+                "totalTokens": sum(tokens.values()),
+            },
+        }
+    usage = {
+        "input_tokens": tokens["input"],
+        "output_tokens": tokens["output"],
+        "cache_read_input_tokens": tokens["cache_read"],
+        "cache_creation_input_tokens": tokens["cache_write"],
+    }
+    if operation == "InvokeModel":
+        return {
+            "id": "msg_01",
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": answer}],
+            "stop_reason": "end_turn",
+            "usage": usage,
+        }
+    return [
+        {"type": "message_start", "message": {"usage": usage}},
+        {"type": "content_block_delta", "delta": {"type": "text_delta", "text": answer}},
+        {
+            "type": "message_stop",
+            "amazon-bedrock-invocationMetrics": {
+                "inputTokenCount": tokens["input"],
+                "outputTokenCount": tokens["output"],
+                "invocationLatency": latency,
+                "firstByteLatency": latency // 4,
+            },
+        },
+        "[DONE]",
+    ]
