@@ -172,3 +172,97 @@ def test_demo_then_a_new_session_queries_the_tables_by_name(tmp_path):
     calls, ids, unpriced = (int(x) for x in query.stdout.splitlines()[3].strip("|").split("|"))
     assert calls == ids == summary["invocations_written"] > 390
     assert unpriced == summary["unpriced_total"]
+
+
+def test_pricing_validate_reports_valid_and_invalid_files(tmp_path, capsys):
+    good = write_csv(tmp_path / "good.csv", [price()])
+    assert main(["pricing", "validate", good]) == 0
+    assert "valid, 1 price rows for 1 models" in capsys.readouterr().out
+    bad = write_csv(tmp_path / "bad.csv", [price(), price()])
+    assert main(["pricing", "validate", bad]) == 2
+    assert "bad.csv, row 3, column effective_from: duplicate rows" in capsys.readouterr().err
+
+
+def test_pricing_convert_writes_a_file_the_job_accepts(tmp_path, capsys):
+    header = [
+        "model_id",
+        "input_cost",
+        "output_cost",
+        "cache_write",
+        "cache_read",
+        "start_date",
+        "end_date",
+    ]
+    source = write_csv(
+        tmp_path / "pricing.csv",
+        [
+            dict(
+                zip(
+                    header,
+                    [
+                        "us.amazon.nova-micro-v1:0",
+                        "0.035",
+                        "0.14",
+                        "0",
+                        "0.00875",
+                        "01-01-2000",
+                        "12-31-2100",
+                    ],
+                    strict=True,
+                )
+            )
+        ],
+        header,
+    )
+    target = tmp_path / "ours.csv"
+    assert main(["pricing", "convert", source, "--to", str(target)]) == 0
+    assert "inclusive" in capsys.readouterr().err
+    assert (
+        target.read_text()
+        .splitlines()[1]
+        .startswith(
+            "amazon.nova-micro-v1:0,*,geo,standard,0,0.035,0.14,0.00875,0,2000-01-01,2101-01-01,USD,"
+        )
+    )
+    assert main(["pricing", "validate", str(target)]) == 0
+
+
+def test_pricing_coverage_lists_unpriced_calls_of_a_run(spark, tmp_path, capsys):
+    from bedrock_costs.config import RunConfig
+    from bedrock_costs.job import run_invocation_costs
+    from helpers import NOVA, unique_database
+
+    write_logs(
+        tmp_path / "logs",
+        {
+            key("eu-west-1", "2026-07-14"): [
+                record("a", model=f"eu.{NOVA}", region="eu-west-1", inp=7),
+                record("b", inp=1, region="eu-west-1"),
+            ]
+        },
+    )
+    out = tmp_path / "out"
+    run_invocation_costs(
+        spark,
+        RunConfig(
+            str(tmp_path / "logs"),
+            str(out),
+            write_csv(tmp_path / "p.csv", [price()]),
+            database=unique_database(),
+        ),
+    )
+    assert (
+        main(["pricing", "coverage", "--output", str(out), "--csv", str(tmp_path / "cov.csv")]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert "amazon.nova-micro-v1:0" in printed and "eu-west-1" in printed
+    assert (
+        "amazon.nova-micro-v1:0,eu-west-1,geo,standard,0,,,,,2026-07-14,,USD,"
+        "TODO: 1 calls had no price" in printed
+    )
+    assert (
+        (tmp_path / "cov.csv")
+        .read_text()
+        .splitlines()[1]
+        .startswith("no_price,amazon.nova-micro-v1:0,")
+    )

@@ -235,3 +235,80 @@ def test_job_on_no_files_replaces_the_window_with_nothing(job, tmp_path):
     summary, calls, bad = job("2026-07-14", "2026-07-14")
     assert (summary.lines_read, calls, bad) == (0, {}, [])
     assert summary.warnings == ["no log files found under the logs path for this window"]
+
+
+def test_job_default_tier_applies_only_where_the_log_records_none(spark, tmp_path):
+    write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [
+                record("plain", inp=1000),
+                record("flex", inp=1000, serviceTier={"type": "flex"}),
+            ]
+        },
+    )
+    pricing = write_csv(
+        tmp_path / "p.csv",
+        [price(inp="1.00"), price(inp="0.50", tier="batch"), price(inp="0.25", tier="flex")],
+    )
+    database = unique_database()
+    config = RunConfig(
+        str(tmp_path / "logs"),
+        str(tmp_path / "out"),
+        pricing,
+        database=database,
+        default_tier="batch",
+    )
+    run_invocation_costs(spark, config)
+    calls = {r.request_id: r for r in spark.table(f"{database}.invocations").take(10)}
+    assert (calls["plain"].service_tier, calls["plain"].input_cost) == ("batch", Decimal("0.0005"))
+    assert (calls["flex"].service_tier, calls["flex"].input_cost) == ("flex", Decimal("0.00025"))
+
+
+def test_job_reads_an_aws_sample_price_file_and_warns(spark, tmp_path):
+    write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [
+                record("geo", model=f"us.{NOVA}", inp=1_000_000),
+                record("plain", model=NOVA, inp=1_000_000),
+            ]
+        },
+    )
+    header = [
+        "model_id",
+        "input_cost",
+        "output_cost",
+        "cache_write",
+        "cache_read",
+        "start_date",
+        "end_date",
+    ]
+    pricing = write_csv(
+        tmp_path / "pricing.csv",
+        [
+            dict(
+                zip(
+                    header,
+                    [f"us.{NOVA}", "0.035", "0.14", "0", "0.00875", "01-01-2000", "12-31-2100"],
+                    strict=True,
+                )
+            )
+        ],
+        header,
+    )
+    database = unique_database()
+    config = RunConfig(
+        str(tmp_path / "logs"),
+        str(tmp_path / "out"),
+        pricing,
+        database=database,
+        pricing_format="aws-sample",
+    )
+    summary = run_invocation_costs(spark, config)
+    calls = {r.request_id: r for r in spark.table(f"{database}.invocations").take(10)}
+    assert (calls["geo"].pricing_status, calls["geo"].total_cost) == ("priced", Decimal("0.035"))
+    assert (
+        calls["plain"].pricing_status == "no_price"
+    )  # the sample's us. row never priced plain ids
+    assert "inclusive" in summary.warnings[0]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bedrock_costs import __version__
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
 from bedrock_costs.errors import UsageError
+from bedrock_costs.price_table import PRICING_FORMATS, TIERS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -56,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"most tag_<key> columns to promote (default {DEFAULT_MAX_TAG_COLUMNS})",
     )
+    run.add_argument(
+        "--pricing-format",
+        choices=PRICING_FORMATS,
+        default="bedrock-costs",
+        help="format of --pricing: ours (default) or the AWS sample solution's pricing.csv",
+    )
+    run.add_argument(
+        "--default-tier",
+        choices=TIERS,
+        default="standard",
+        help="service tier of calls whose log records none (e.g. batch for a batch-only job)",
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     sample = commands.add_parser(
@@ -85,6 +98,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--records", type=int, default=20_000, metavar="N")
 
+    pricing = commands.add_parser(
+        "pricing",
+        help="check, convert and cover price tables",
+        description="Tools for price tables.",
+    )
+    tools = pricing.add_subparsers(dest="pricing_command", required=True, metavar="TOOL")
+    validate = tools.add_parser(
+        "validate",
+        help="validate a price file as the job would",
+        description="Validate a price file exactly as `run` does; exit 2 "
+        "naming file, row and column if it is invalid.",
+    )
+    validate.add_argument("file", metavar="FILE")
+    validate.add_argument("--format", choices=PRICING_FORMATS, default="bedrock-costs")
+    convert = tools.add_parser(
+        "convert",
+        help="convert a price file to this project's format",
+        description="Convert a price file (e.g. the AWS sample's "
+        "pricing.csv) to this project's CSV format.",
+    )
+    convert.add_argument("file", metavar="FILE")
+    convert.add_argument("--format", choices=PRICING_FORMATS, default="aws-sample")
+    convert.add_argument("--to", required=True, metavar="CSV", help="where to write the result")
+    coverage = tools.add_parser(
+        "coverage",
+        help="which written calls had no price",
+        description="List the unpriced calls of a written invocations "
+        "table by status, model, Region, routing and tier, with call "
+        "counts and token volumes, and the price rows to add.",
+    )
+    coverage.add_argument("--output", required=True, metavar="PATH", help="the run's --output")
+    coverage.add_argument("--csv", metavar="FILE", help="also write the groups as CSV")
+
     query = commands.add_parser(
         "query",
         help="run SQL against an output folder's catalog",
@@ -113,6 +159,8 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         end_date=parse_date(args.end_date, "--end-date") if args.end_date else None,
         database=args.database,
         max_tag_columns=args.max_tag_columns,
+        pricing_format=args.pricing_format,
+        default_tier=args.default_tier,
     )
 
 
@@ -134,6 +182,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.sample(args)
     if args.command == "demo":
         return commands.demo(args.output, records=args.records)
+    if args.command == "pricing":
+        if args.pricing_command == "validate":
+            return commands.pricing_validate(args.file, args.format)
+        if args.pricing_command == "convert":
+            return commands.pricing_convert(args.file, args.format, args.to)
+        return commands.pricing_coverage(args.output, args.csv)
     return commands.query(args.output, args.sql, limit=args.limit)
 
 

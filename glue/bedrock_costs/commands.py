@@ -109,3 +109,62 @@ def query(output: str, sql: str, *, limit: int) -> int:
     spark = local_session(output)
     spark.sql(sql).show(limit, truncate=False)
     return EXIT_OK
+
+
+def pricing_validate(path: str, fmt: str) -> int:
+    from bedrock_costs.price_table import load_prices
+
+    rows = load_prices(path, fmt=fmt)
+    models = len({r.model for r in rows})
+    print(f"{path}: valid, {len(rows)} price rows for {models} models")
+    return EXIT_OK
+
+
+def pricing_convert(path: str, fmt: str, target: str) -> int:
+    from bedrock_costs.aws_sample_prices import WARNING
+    from bedrock_costs.price_table import load_prices, to_csv
+
+    rows = load_prices(path, fmt=fmt)
+    storage.write_text(target, to_csv(rows))
+    if fmt == "aws-sample":
+        print(f"warning: {WARNING.format(path=path)}", file=sys.stderr)
+    print(f"wrote {len(rows)} rows to {target}")
+    return EXIT_OK
+
+
+def pricing_coverage(output: str, csv_path: str | None) -> int:
+    """Unpriced calls in a written table, grouped, with the rows to add to the price table."""
+    from bedrock_costs import schemas
+    from bedrock_costs.coverage import suggested_rows, unpriced_groups
+    from bedrock_costs.session import local_session
+
+    table = storage.join(output, "invocations")
+    if not storage.exists(table):
+        raise UsageError("no invocations table here: run `bedrock-costs run` first", file=output)
+    spark = local_session(output)
+    calls = spark.read.schema(schemas.load("invocations").spark_type()).parquet(
+        storage.spark_path(table)
+    )
+    groups = [r.asDict() for r in unpriced_groups(calls).take(10_000)]
+    if not groups:
+        print("every call is priced")
+        return EXIT_OK
+    print(
+        f"{'status':<19}{'model / model_id':<62}{'region':<15}{'routing':<10}{'tier':<9}"
+        f"{'calls':>8}{'input tok':>13}{'output tok':>12}  days"
+    )
+    for g in groups:
+        name = g["model"] or g["model_id"] or "(none)"
+        print(
+            f"{g['pricing_status']:<19}{name[:60]:<62}{g['region'] or '':<15}"
+            f"{g['routing'] or '':<10}{g['service_tier'] or '':<9}{g['calls']:>8,}"
+            f"{g['input_tokens']:>13,}{g['output_tokens']:>12,}  {g['first_day']}..{g['last_day']}"
+        )
+    rows = suggested_rows(groups)
+    if rows.count("\n") > 1:
+        print("\nrows to add to the price table (fill in the prices):\n" + rows, end="")
+    if csv_path:
+        lines = [",".join(str(g[k] if g[k] is not None else "") for k in groups[0]) for g in groups]
+        storage.write_text(csv_path, ",".join(groups[0]) + "\n" + "\n".join(lines) + "\n")
+        print(f"wrote {len(groups)} groups to {csv_path}")
+    return EXIT_OK

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bedrock_costs.errors import UsageError
+from bedrock_costs.price_table import PRICING_FORMATS, TIERS
 
 DEFAULT_DATABASE = "bedrock_costs"
 DEFAULT_MAX_TAG_COLUMNS = 50
@@ -21,6 +22,8 @@ class RunConfig:
     end_date: date | None = None
     database: str = DEFAULT_DATABASE
     max_tag_columns: int = DEFAULT_MAX_TAG_COLUMNS
+    pricing_format: str = "bedrock-costs"
+    default_tier: str = "standard"
 
     def __post_init__(self) -> None:
         if (self.start_date is None) != (self.end_date is None):
@@ -31,6 +34,10 @@ class RunConfig:
             raise UsageError(
                 f"--database must be lower-case letters, digits and _, got {self.database!r}"
             )
+        if self.pricing_format not in PRICING_FORMATS:
+            raise UsageError(f"--pricing-format must be one of {', '.join(PRICING_FORMATS)}")
+        if self.default_tier not in TIERS:
+            raise UsageError(f"--default-tier must be one of {', '.join(TIERS)}")
         if self.max_tag_columns < 0:
             raise UsageError("--max-tag-columns must be 0 or more")
 

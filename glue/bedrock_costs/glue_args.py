@@ -8,7 +8,15 @@ from collections.abc import Callable, Sequence
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
 
 REQUIRED = ("logs_path", "output_path", "pricing_path")
-OPTIONAL = ("profiles_path", "start_date", "end_date", "database", "max_tag_columns")
+OPTIONAL = (
+    "profiles_path",
+    "start_date",
+    "end_date",
+    "database",
+    "max_tag_columns",
+    "pricing_format",
+    "default_tier",
+)
 Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
 
 
@@ -27,6 +35,8 @@ def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, s
         end_date=parse_date(args["end_date"], "--end_date") if args.get("end_date") else None,
         database=args.get("database") or DEFAULT_DATABASE,
         max_tag_columns=int(args.get("max_tag_columns") or DEFAULT_MAX_TAG_COLUMNS),
+        pricing_format=args.get("pricing_format") or "bedrock-costs",
+        default_tier=args.get("default_tier") or "standard",
     )
     return args, config
 

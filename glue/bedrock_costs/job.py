@@ -12,6 +12,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from bedrock_costs import catalog, schemas, stats, storage, tags, writer
+from bedrock_costs.aws_sample_prices import WARNING
 from bedrock_costs.config import RunConfig
 from bedrock_costs.errors import UsageError
 from bedrock_costs.identity import principal
@@ -31,12 +32,17 @@ class JobInputs:
 
     prices: list[PriceRow]
     profiles: dict[str, str]
+    warnings: tuple[str, ...] = ()
 
 
 def validate_inputs(config: RunConfig) -> JobInputs:
     if not storage.exists(config.logs_path):
         raise UsageError("the logs path does not exist", file=config.logs_path)
-    return JobInputs(load_prices(config.pricing_path), load_profiles(config.profiles_path))
+    prices = load_prices(config.pricing_path, fmt=config.pricing_format)
+    warnings = (
+        (WARNING.format(path=config.pricing_path),) if config.pricing_format == "aws-sample" else ()
+    )
+    return JobInputs(prices, load_profiles(config.profiles_path), warnings)
 
 
 def run_invocation_costs(
@@ -80,6 +86,7 @@ def run_invocation_costs(
             prices_frame(spark, inputs.prices),
             profiles_frame(spark, inputs.profiles),
             plan.columns,
+            default_tier=config.default_tier,
         )
         quarantine = build_quarantine(
             records, previous_quarantine(spark, config), detected_at=started
@@ -92,24 +99,29 @@ def run_invocation_costs(
     finally:
         records.unpersist()
     lines.check(written)
-    processed = _processed_partitions(config.window, lines.dates)
-    for table in ("invocations", "quarantine"):
-        folders = writer.publish(
-            storage.join(staging, table), storage.join(config.output_path, table), processed
-        )
-        target = (
-            summary.partitions_written
-            if table == "invocations"
-            else summary.quarantine_partitions_written
-        )
-        target += [f.split("=", 1)[1] for f in folders]
-    storage.delete_tree(storage.join(config.output_path, "_staging", summary.run_id))
+    publish_run(config, staging, _processed_partitions(config.window, lines.dates), summary)
     progress("registering tables")
     catalog.register_tables(spark, config.database, config.output_path, plan.columns)
     stats.fill_summary(summary, lines, written, plan, config.database)
+    summary.warnings[:0] = inputs.warnings
     summary.finished_at = datetime.now(UTC).replace(microsecond=0)
     summary.save(config.output_path)
     return summary
+
+
+def publish_run(
+    config: RunConfig, staging: str, partitions: set[str | None], summary: RunSummary
+) -> None:
+    """Swap the staged partitions into the live tables, then drop the staging folder."""
+    for table in ("invocations", "quarantine"):
+        live = storage.join(config.output_path, table)
+        folders = writer.publish(storage.join(staging, table), live, partitions)
+        values = [f.split("=", 1)[1] for f in folders]
+        if table == "invocations":
+            summary.partitions_written += values
+        else:
+            summary.quarantine_partitions_written += values
+    storage.delete_tree(staging)
 
 
 def assign_window(records: DataFrame, *, window: tuple[date, date] | None) -> DataFrame:
@@ -125,12 +137,18 @@ def assign_window(records: DataFrame, *, window: tuple[date, date] | None) -> Da
 
 
 def build_invocations(
-    records: DataFrame, prices: DataFrame, profiles: DataFrame, tag_columns: tuple[str, ...]
+    records: DataFrame,
+    prices: DataFrame,
+    profiles: DataFrame,
+    tag_columns: tuple[str, ...],
+    *,
+    default_tier: str = "standard",
 ) -> DataFrame:
     """One row per distinct request_id in the window, priced, in the table's column order."""
     calls = records.where(F.col("quarantine_reason").isNull() & F.col("in_window"))
     priced = (
         calls.transform(first_of_each_request)
+        .transform(with_default_tier, default_tier)
         .transform(resolve_models, profiles)
         .transform(add_principals)
         .transform(apply_prices, prices)
@@ -144,6 +162,12 @@ def first_of_each_request(calls: DataFrame) -> DataFrame:
     earliest = Window.partitionBy("request_id").orderBy("source_file", "line_hash")
     ranked = calls.select(*calls.columns, F.row_number().over(earliest).alias("_rank"))
     return ranked.where(F.col("_rank") == 1).select(*calls.columns)
+
+
+def with_default_tier(calls: DataFrame, tier: str) -> DataFrame:
+    """A call whose log records no service tier gets the run's default (standard unless told)."""
+    tier_column = F.coalesce(F.col("service_tier"), F.lit(tier)).alias("service_tier")
+    return calls.select(*[tier_column if c == "service_tier" else c for c in calls.columns])
 
 
 def add_principals(invocations: DataFrame) -> DataFrame:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ REQUIRED = (
     "effective_from",
 )
 OPTIONAL = ("tier", "min_input_tokens", "effective_to", "currency", "source")
+HEADER = (*REQUIRED[:3], "tier", "min_input_tokens", *REQUIRED[3:], *OPTIONAL[2:])
 PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 ROUTINGS = ("in_region", "geo", "global")
 TIERS = ("standard", "priority", "flex", "batch")
@@ -68,10 +71,45 @@ def default_pricing_path() -> str:
     return str(resources.files("bedrock_costs").joinpath("pricing", "bedrock_prices.csv"))
 
 
-def load_prices(path: str) -> list[PriceRow]:
-    rows = [_parse_row(r) for r in read_rows(path, required=REQUIRED, optional=OPTIONAL)]
+PRICING_FORMATS = ("bedrock-costs", "aws-sample")
+
+
+def load_prices(path: str, *, fmt: str = "bedrock-costs") -> list[PriceRow]:
+    """Every row of a price file, validated as a whole (CONTRACT §2.2)."""
+    if fmt == "aws-sample":
+        from bedrock_costs.aws_sample_prices import load_aws_sample_prices
+
+        rows = load_aws_sample_prices(path)
+    else:
+        rows = [_parse_row(r) for r in read_rows(path, required=REQUIRED, optional=OPTIONAL)]
     _check_no_ambiguity(path, rows)
     return rows
+
+
+def to_csv(rows: list[PriceRow]) -> str:
+    """Rows in this project's CSV format (what `pricing convert` writes)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for r in rows:
+        writer.writerow(
+            [
+                r.model,
+                r.region,
+                r.routing,
+                r.tier,
+                r.min_input_tokens,
+                r.input_per_mtok,
+                r.output_per_mtok,
+                r.cache_read_per_mtok,
+                r.cache_write_per_mtok,
+                r.effective_from.isoformat(),
+                r.effective_to.isoformat() if r.effective_to else "",
+                r.currency,
+                r.source,
+            ]
+        )
+    return out.getvalue()
 
 
 def _parse_row(row: CsvRow) -> PriceRow:
@@ -104,10 +142,10 @@ def _parse_row(row: CsvRow) -> PriceRow:
         routing,
         tier,
         _min_input(row),
-        _price(row, "input_per_mtok"),
-        _price(row, "output_per_mtok"),
-        _price(row, "cache_read_per_mtok"),
-        _price(row, "cache_write_per_mtok"),
+        price_value(row, "input_per_mtok"),
+        price_value(row, "output_per_mtok"),
+        price_value(row, "cache_read_per_mtok"),
+        price_value(row, "cache_write_per_mtok"),
         effective_from,
         effective_to,
         currency,
@@ -122,7 +160,7 @@ def _choice(row: CsvRow, column: str, value: str, allowed: tuple[str, ...]) -> s
     return value
 
 
-def _price(row: CsvRow, column: str) -> Decimal:
+def price_value(row: CsvRow, column: str) -> Decimal:
     text = row.values[column]
     if text.startswith("-"):
         raise row.error(column, f"a price cannot be negative, got {text!r}")

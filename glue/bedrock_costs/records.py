@@ -131,11 +131,11 @@ def _latency_ms(output_body: Column) -> Column:
 
 
 def _service_tier(top_level: Column, output_body: Column) -> Column:
-    """The tier the log records (a string or {"type": …}); Bedrock's `default` is standard."""
+    """The tier the log records (a string or {"type": …}), else null; `default` is standard."""
     from_object = F.get_json_object(top_level, "$.type")
     from_body = F.get_json_object(output_body, "$.serviceTier.type")
     logged = F.lower(F.coalesce(from_object, top_level, from_body))
-    return F.when(logged.isNull() | (logged == "default"), F.lit("standard")).otherwise(logged)
+    return F.when(logged == "default", F.lit("standard")).otherwise(logged)
 
 
 def _path_date(source_file: Column) -> Column:
