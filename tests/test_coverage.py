@@ -61,6 +61,6 @@ def test_unpriced_groups_sums_volumes_and_suggests_rows(spark):
     suggested = suggested_rows(groups).splitlines()
     assert suggested[0].startswith("model,region,routing,tier,min_input_tokens,input_per_mtok")
     assert suggested[1:] == [
-        "m.new,us-east-1,geo,standard,0,,,,,2026-07-14,,USD,TODO: 2 calls had no price",
-        "m.new,eu-west-1,geo,standard,0,,,,,2026-07-14,,USD,TODO: 1 calls had no price",
+        "m.new,us-east-1,geo,standard,0,,,,,,2026-07-14,,USD,TODO: 2 calls had no price",
+        "m.new,eu-west-1,geo,standard,0,,,,,,2026-07-14,,USD,TODO: 1 calls had no price",
     ]

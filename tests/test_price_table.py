@@ -137,6 +137,25 @@ def test_shipped_price_table_is_valid_and_every_row_has_a_source():
 
 
 @pytest.mark.parametrize(
+    ("model", "routing", "one_hour"),
+    [
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "global", "6.00"),
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "geo", "6.60"),
+        ("anthropic.claude-opus-4-5-20251101-v1:0", "global", "10.00"),
+        ("anthropic.claude-haiku-4-5-20251001-v1:0", "geo", "2.20"),
+    ],
+)
+def test_shipped_price_table_has_published_one_hour_cache_write_prices(model, routing, one_hour):
+    rows = [
+        r
+        for r in load_prices(default_pricing_path())
+        if (r.model, r.region, r.routing, r.tier, r.min_input_tokens)
+        == (model, "*", routing, "standard", 0)
+    ]
+    assert [r.cache_write_1h_per_mtok for r in rows] == [Decimal(one_hour)]
+
+
+@pytest.mark.parametrize(
     ("model", "region", "routing", "tier", "figures"),
     [
         (

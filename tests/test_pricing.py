@@ -10,7 +10,8 @@ from helpers import HAIKU, NOVA, cost, price, write_csv
 CALL_SCHEMA = (
     "request_id string, model string, routing string, region string, service_tier string, "
     "usage_date date, input_tokens bigint, output_tokens bigint, cache_read_tokens bigint, "
-    "cache_write_tokens bigint, unresolved_reason string"
+    "cache_write_tokens bigint, cache_write_1h_tokens bigint, cache_write_ttl_basis string, "
+    "unresolved_reason string"
 )
 
 
@@ -24,7 +25,7 @@ def call(
     tokens=(1000, 1000, 0, 0),
     unresolved=None,
 ):
-    return (request_id, model, routing, region, tier, day, *tokens, unresolved)
+    return (request_id, model, routing, region, tier, day, *tokens, 0, None, unresolved)
 
 
 def priced(spark, tmp_path, calls, rows):

@@ -108,7 +108,8 @@ def test_parse_records_maps_fields_to_contract_names(spark):
     assert (r.status, r.error_code) == ("error", "ThrottlingException")
     assert r.request_metadata == {"Cost Center": "CC-1", "n": "2"}
     assert r.identity_arn.endswith("assumed-role/AppRole/app")
-    assert (r.latency_ms, r.service_tier, r.path_date) == (321, None, date(2026, 7, 14))  # job defaults it
+    # an unlogged tier stays null here: the job applies --default-tier
+    assert (r.latency_ms, r.service_tier, r.path_date) == (321, None, date(2026, 7, 14))
     assert r.quarantine_reason is None
 
 

@@ -38,7 +38,8 @@ def register_tables(
             )
         else:
             have = {c.name for c in spark.catalog.listColumns(f"{database}.{table}")}
-            new = [(t, "string") for t in extra if t not in have]
+            wanted = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
+            new = [(column, kind) for column, kind in wanted if column not in have]
             if new:
                 spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({_ddl(new)})")
         spark.sql(f"MSCK REPAIR TABLE {name} SYNC PARTITIONS")

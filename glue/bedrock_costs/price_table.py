@@ -24,8 +24,30 @@ REQUIRED = (
     "cache_write_per_mtok",
     "effective_from",
 )
-OPTIONAL = ("tier", "min_input_tokens", "effective_to", "currency", "source")
-HEADER = (*REQUIRED[:3], "tier", "min_input_tokens", *REQUIRED[3:], *OPTIONAL[2:])
+OPTIONAL = (
+    "tier",
+    "min_input_tokens",
+    "effective_to",
+    "currency",
+    "source",
+    "cache_write_1h_per_mtok",
+)
+HEADER = (
+    "model",
+    "region",
+    "routing",
+    "tier",
+    "min_input_tokens",
+    "input_per_mtok",
+    "output_per_mtok",
+    "cache_read_per_mtok",
+    "cache_write_per_mtok",
+    "cache_write_1h_per_mtok",
+    "effective_from",
+    "effective_to",
+    "currency",
+    "source",
+)
 PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 ROUTINGS = ("in_region", "geo", "global")
 TIERS = ("standard", "priority", "flex", "batch")
@@ -54,6 +76,7 @@ class PriceRow:
     currency: str
     source: str
     row: int
+    cache_write_1h_per_mtok: Decimal | None = None  # 1-hour TTL writes; None: not published
 
     @property
     def specificity(self) -> tuple[int, int, int]:
@@ -89,26 +112,15 @@ def load_prices(path: str, *, fmt: str = "bedrock-costs") -> list[PriceRow]:
 def to_csv(rows: list[PriceRow]) -> str:
     """Rows in this project's CSV format (what `pricing convert` writes)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
+    writer.writeheader()
     for r in rows:
-        writer.writerow(
-            [
-                r.model,
-                r.region,
-                r.routing,
-                r.tier,
-                r.min_input_tokens,
-                r.input_per_mtok,
-                r.output_per_mtok,
-                r.cache_read_per_mtok,
-                r.cache_write_per_mtok,
-                r.effective_from.isoformat(),
-                r.effective_to.isoformat() if r.effective_to else "",
-                r.currency,
-                r.source,
-            ]
-        )
+        values = {column: getattr(r, column) for column in HEADER}
+        values["effective_from"] = r.effective_from.isoformat()
+        values["effective_to"] = r.effective_to.isoformat() if r.effective_to else ""
+        if r.cache_write_1h_per_mtok is None:
+            values["cache_write_1h_per_mtok"] = ""
+        writer.writerow(values)
     return out.getvalue()
 
 
@@ -151,6 +163,7 @@ def _parse_row(row: CsvRow) -> PriceRow:
         currency,
         v.get("source", ""),
         row.row,
+        price_value(row, "cache_write_1h_per_mtok") if v.get("cache_write_1h_per_mtok") else None,
     )
 
 
@@ -217,5 +230,6 @@ def _check_no_ambiguity(path: str, rows: list[PriceRow]) -> None:
 
 def _same_prices(a: PriceRow, b: PriceRow) -> bool:
     return all(
-        getattr(a, c) == getattr(b, c) for c in (*PRICE_COLUMNS, "effective_from", "effective_to")
+        getattr(a, c) == getattr(b, c)
+        for c in (*PRICE_COLUMNS, "cache_write_1h_per_mtok", "effective_from", "effective_to")
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -12,11 +11,11 @@ from bedrock_costs.price_table import PriceRow
 
 PRICE_TYPE = "decimal(18,6)"
 COST_TYPE = "decimal(38,12)"
-TOKEN_KINDS = ("input", "output", "cache_read", "cache_write")
 _CANDIDATE = (
     "struct<region:string,routing:string,min_input_tokens:bigint,effective_from:date,"
     "effective_to:date,input_per_mtok:decimal(18,6),output_per_mtok:decimal(18,6),"
-    "cache_read_per_mtok:decimal(18,6),cache_write_per_mtok:decimal(18,6)>"
+    "cache_read_per_mtok:decimal(18,6),cache_write_per_mtok:decimal(18,6),"
+    "cache_write_1h_per_mtok:decimal(18,6)>"
 )
 
 
@@ -40,6 +39,7 @@ def prices_frame(spark: SparkSession, rows: list[PriceRow]) -> DataFrame:
                     r.output_per_mtok,
                     r.cache_read_per_mtok,
                     r.cache_write_per_mtok,
+                    r.cache_write_1h_per_mtok,
                 )
                 for r in sorted(group, key=lambda r: r.specificity, reverse=True)
             ],
@@ -83,14 +83,25 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
     is_priced = F.col("unresolved_reason").isNull() & chosen.isNotNull()
     parts = {
         kind: per_mtok_cost(F.col(f"{kind}_tokens"), chosen[f"{kind}_per_mtok"])
-        for kind in TOKEN_KINDS
+        for kind in ("input", "output", "cache_read")
     }
+    parts["cache_write"] = cache_write_cost(chosen)
     total = parts["input"] + parts["output"] + parts["cache_read"] + parts["cache_write"]
+    has_no_1h_price = (F.col("cache_write_1h_tokens") > 0) & chosen[
+        "cache_write_1h_per_mtok"
+    ].isNull()
+    ttl_basis = F.when(is_priced & has_no_1h_price, F.lit("1h_at_5m_rate")).otherwise(
+        F.col("cache_write_ttl_basis")
+    )
     status = F.coalesce(
         F.col("unresolved_reason"), F.when(chosen.isNull(), F.lit("no_price")), F.lit("priced")
     )
     return joined.select(
-        *[c for c in invocations.columns if c != "unresolved_reason"],
+        *[
+            ttl_basis.alias(c) if c == "cache_write_ttl_basis" else c
+            for c in invocations.columns
+            if c != "unresolved_reason"
+        ],
         *[
             F.when(is_priced, cost).cast(COST_TYPE).alias(f"{kind}_cost")
             for kind, cost in parts.items()
@@ -102,6 +113,14 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
     )
 
 
-def exact_cost(tokens: int, per_mtok: Decimal) -> Decimal:
-    """The same arithmetic in Python, for summaries and tests."""
-    return Decimal(tokens) * per_mtok / Decimal(1_000_000)
+def cache_write_cost(chosen: Column) -> Column:
+    """5-minute writes at the cache-write price, 1-hour writes at theirs (else the 5-minute one).
+
+    Kept at DECIMAL(33,12) so the total of the four kinds stays exact (DECIMAL(35,12)).
+    """
+    one_hour = F.col("cache_write_1h_tokens")
+    five_minutes = F.col("cache_write_tokens") - one_hour
+    one_hour_price = F.coalesce(chosen["cache_write_1h_per_mtok"], chosen["cache_write_per_mtok"])
+    return per_mtok_cost(five_minutes, chosen["cache_write_per_mtok"]) + per_mtok_cost(
+        one_hour, one_hour_price
+    )

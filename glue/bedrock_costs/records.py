@@ -28,6 +28,7 @@ _RECORD_TYPE = "ModelInvocationLog"
 _WHOLE_NUMBER = r"^\d{1,18}$"
 _NEGATIVE_NUMBER = r"^-\d+$"
 _METADATA_TYPE = "map<string,string>"
+_CACHE_DETAILS = "array<struct<ttl:string,inputTokens:bigint>>"
 _DATED_PATH = r"/BedrockModelInvocationLogs/[^/]+/(\d{4})/(\d{2})/(\d{2})/\d{2}/"
 
 
@@ -58,6 +59,8 @@ def parse_records(lines: DataFrame) -> DataFrame:
     event_time = F.try_to_timestamp(r["timestamp"])
     metadata = F.from_json(r["requestMetadata"], _METADATA_TYPE)
     reason = _quarantine_reason(r, event_time, metadata, list(counters.values()))
+    cache_write = _token_count(counters["cache_write_tokens"])
+    one_hour = _one_hour_cache_writes(r["output"]["outputBodyJson"])
     return parsed.select(
         r["requestId"].alias("request_id"),
         event_time.alias("event_time"),
@@ -68,6 +71,14 @@ def parse_records(lines: DataFrame) -> DataFrame:
         r["modelId"].alias("model_id"),
         r["identity"]["arn"].alias("identity_arn"),
         *[_token_count(raw).alias(name) for name, raw in counters.items()],
+        # least() skips nulls: an unknown split must stay unknown, then count as 0
+        F.coalesce(
+            F.when(one_hour.isNotNull(), F.least(one_hour, cache_write)), F.lit(0).cast("bigint")
+        ).alias("cache_write_1h_tokens"),
+        F.when(
+            cache_write > 0,
+            F.when(one_hour.isNotNull(), F.lit("logged")).otherwise(F.lit("assumed_5m")),
+        ).alias("cache_write_ttl_basis"),
         _latency_ms(r["output"]["outputBodyJson"]).alias("latency_ms"),
         F.when(r["errorCode"].isNotNull(), F.lit("error"))
         .otherwise(F.lit("success"))
@@ -120,6 +131,24 @@ def _token_count(raw: Column) -> Column:
     """A counter as bigint; a missing counter is 0 (the record's other checks reject bad text)."""
     return F.when(raw.rlike(_WHOLE_NUMBER), raw.cast("bigint")).when(
         raw.isNull(), F.lit(0).cast("bigint")
+    )
+
+
+def _one_hour_cache_writes(output_body: Column) -> Column:
+    """Cache-write tokens with a 1-hour TTL, or null when the log does not split writes by TTL.
+
+    Converse logs `usage.cacheDetails` [{ttl, inputTokens}]; Anthropic-native InvokeModel bodies
+    (and their stream's message_start event) log `usage.cache_creation.ephemeral_1h_input_tokens`.
+    """
+    details = F.from_json(F.get_json_object(output_body, "$.usage.cacheDetails"), _CACHE_DETAILS)
+    converse = F.aggregate(
+        F.filter(details, lambda d: d["ttl"] == "1h"),
+        F.lit(0).cast("bigint"),
+        lambda total, d: total + F.coalesce(d["inputTokens"], F.lit(0).cast("bigint")),
+    )
+    native = F.regexp_extract(output_body, r'"ephemeral_1h_input_tokens"\s*:\s*(\d{1,18})', 1)
+    return F.coalesce(
+        F.when(details.isNotNull(), converse), F.when(native != "", native.cast("bigint"))
     )
 
 

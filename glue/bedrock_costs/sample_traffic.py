@@ -156,7 +156,13 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> d
     elif not route.embedding:
         record["output"] = {
             "outputContentType": "application/json",
-            "outputBodyJson": _output_body(rng, operation, writer.text(10, 120), tokens),
+            "outputBodyJson": _output_body(
+                rng,
+                operation,
+                writer.text(10, 120),
+                tokens,
+                long_ttl="anthropic.claude" in route.model_id and "3-5" not in route.model_id,
+            ),
             "outputTokenCount": tokens["output"],
         }
     else:
@@ -220,9 +226,18 @@ def _input_body(route: Route, operation: str, prompt: str) -> dict:
     }
 
 
-def _output_body(rng: random.Random, operation: str, answer: str, tokens: dict[str, int]) -> object:
+def _output_body(
+    rng: random.Random, operation: str, answer: str, tokens: dict[str, int], *, long_ttl: bool
+) -> object:
     latency = rng.randrange(300, 9000)
+    written = tokens["cache_write"]
+    one_hour = rng.choice((0, 0, written, written // 3)) if written and long_ttl else 0
     if operation.startswith("Converse"):
+        details = [
+            {"ttl": ttl, "inputTokens": n}
+            for ttl, n in (("1h", one_hour), ("5m", written - one_hour))
+            if n
+        ]
         return {
             "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
             "stopReason": "end_turn",
@@ -233,13 +248,18 @@ def _output_body(rng: random.Random, operation: str, answer: str, tokens: dict[s
                 "cacheReadInputTokens": tokens["cache_read"],
                 "cacheWriteInputTokens": tokens["cache_write"],
                 "totalTokens": sum(tokens.values()),
+                **({"cacheDetails": details} if details else {}),
             },
         }
     usage = {
         "input_tokens": tokens["input"],
         "output_tokens": tokens["output"],
         "cache_read_input_tokens": tokens["cache_read"],
-        "cache_creation_input_tokens": tokens["cache_write"],
+        "cache_creation_input_tokens": written,
+        "cache_creation": {
+            "ephemeral_1h_input_tokens": one_hour,
+            "ephemeral_5m_input_tokens": written - one_hour,
+        },
     }
     if operation == "InvokeModel":
         return {

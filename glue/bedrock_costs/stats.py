@@ -65,6 +65,7 @@ class StagedCounts:
     total_cost: Decimal = Decimal(0)
     unpriced: dict[str, dict[str, int]] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
+    one_hour_at_5m_rate: int = 0
 
 
 def line_counts(records: DataFrame) -> LineCounts:
@@ -104,9 +105,14 @@ def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...
     quarantine = spark.read.schema(schemas.load("quarantine").spark_type()).parquet(
         storage.spark_path(storage.join(staging, "quarantine"))
     )
-    totals = invocations.agg(F.count(F.lit(1)), F.sum("total_cost")).first()
+    totals = invocations.agg(
+        F.count(F.lit(1)),
+        F.sum("total_cost"),
+        F.count_if(F.col("cache_write_ttl_basis") == "1h_at_5m_rate"),
+    ).first()
     counts = StagedCounts(invocations=totals[0] if totals else 0)
     counts.total_cost = totals[1] if totals and totals[1] is not None else Decimal(0)
+    counts.one_hour_at_5m_rate = totals[2] if totals else 0
     unpriced = (
         invocations.where(F.col("pricing_status") != "priced")
         .groupBy("pricing_status", "model_id")
@@ -137,6 +143,11 @@ def fill_summary(
     summary.catalog = {"database": database, "tables": "invocations, quarantine"}
     if summary.files_read == 0:
         summary.warnings.append("no log files found under the logs path for this window")
+    if written.one_hour_at_5m_rate:
+        summary.warnings.append(
+            f"{written.one_hour_at_5m_rate} calls made 1-hour cache writes the price table has no "
+            "1-hour price for: priced at the 5-minute rate (cache_write_ttl_basis 1h_at_5m_rate)"
+        )
     if len(written.unpriced) and written.invocations:
         share = sum(sum(m.values()) for m in written.unpriced.values()) / written.invocations
         summary.warnings.append(
