@@ -312,3 +312,31 @@ def test_job_reads_an_aws_sample_price_file_and_warns(spark, tmp_path):
         calls["plain"].pricing_status == "no_price"
     )  # the sample's us. row never priced plain ids
     assert "inclusive" in summary.warnings[0]
+
+
+def test_job_carries_application_profile_tags_onto_calls(spark, tmp_path):
+    write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [
+                record("p", model=PROFILE, inp=1),
+                record("plain", inp=1),
+            ]
+        },
+    )
+    profiles = tmp_path / "profiles.csv"
+    tags = '"{""Team"": ""search"", ""cost-center"": ""CC-1""}"'
+    profiles.write_text(f"profile_arn,model_id,tags\n{PROFILE},global.{HAIKU},{tags}\n")
+    database = unique_database()
+    config = RunConfig(
+        str(tmp_path / "logs"),
+        str(tmp_path / "out"),
+        write_csv(tmp_path / "p.csv", [price()]),
+        str(profiles),
+        database=database,
+    )
+    summary = run_invocation_costs(spark, config)
+    calls = {r.request_id: r for r in spark.table(f"{database}.invocations").take(10)}
+    assert (calls["p"].profile_tag_team, calls["p"].profile_tag_cost_center) == ("search", "CC-1")
+    assert (calls["plain"].profile_tag_team, calls["plain"].pricing_status) == (None, "priced")
+    assert summary.profile_tag_columns == ["profile_tag_cost_center", "profile_tag_team"]

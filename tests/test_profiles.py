@@ -61,11 +61,11 @@ def test_load_profiles_rejects_malformed_arns(tmp_path, row, column):
 
 
 def test_load_profiles_rejects_unknown_columns_and_repeated_profiles(tmp_path):
-    with pytest.raises(UsageError, match="unknown column 'tags'"):
+    with pytest.raises(UsageError, match="unknown column 'owner'"):
         profiles(
             tmp_path,
-            [{"profile_arn": ARN, "model_id": HAIKU, "tags": "x"}],
-            header=("profile_arn", "model_id", "tags"),
+            [{"profile_arn": ARN, "model_id": HAIKU, "owner": "x"}],
+            header=("profile_arn", "model_id", "owner"),
         )
     with pytest.raises(UsageError, match=r"row 3, column profile_arn: profile .* is listed twice"):
         profiles(tmp_path, [{"profile_arn": ARN, "model_id": HAIKU}] * 2)

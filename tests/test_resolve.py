@@ -1,5 +1,6 @@
 from pyspark.sql import functions as F
 
+from bedrock_costs.profiles import profiles_frame
 from bedrock_costs.resolve import resolve_models, routed_model
 from helpers import ACCOUNT, HAIKU
 
@@ -55,16 +56,14 @@ def test_resolve_models_goes_through_the_profiles_table(spark):
         ],
         "request_id string, model_id string",
     )
-    profiles = spark.createDataFrame(
-        [(APP, f"global.{HAIKU}")], "profile_arn string, profile_model_id string"
-    )
+    profiles = profiles_frame(spark, {APP: (f"global.{HAIKU}", {"team": "data"})})
     rows = {r.request_id: r for r in calls.transform(resolve_models, profiles).take(10)}
     assert (rows["c1"].model, rows["c1"].routing, rows["c1"].inference_profile_arn) == (
         HAIKU,
         "global",
         APP,
     )
-    assert rows["c1"].unresolved_reason is None
+    assert rows["c1"].unresolved_reason is None and rows["c1"].profile_tags == {"team": "data"}
     assert (rows["c2"].model, rows["c2"].unresolved_reason) == (None, "unresolved_profile")
     assert rows["c2"].inference_profile_arn.endswith("unknown00000")
     assert (rows["c3"].model, rows["c3"].routing, rows["c3"].inference_profile_arn) == (

@@ -75,3 +75,24 @@ def move_prefix(source: str, target: str) -> None:
                 CopySource={"Bucket": src_bucket, "Key": obj["Key"]},
             )
     delete_prefix(source)
+
+
+def bedrock_client(region: str) -> Any:
+    import boto3  # noqa: TID251 - this module is the one allowed place
+
+    return boto3.client("bedrock", region_name=region)
+
+
+def application_profiles(client: Any) -> list[dict]:
+    """Every application inference profile in the client's Region (ListInferenceProfiles)."""
+    paginator = client.get_paginator("list_inference_profiles")
+    profiles: list[dict] = []
+    for page in paginator.paginate(typeEquals="APPLICATION"):
+        profiles += page.get("inferenceProfileSummaries", [])
+    return profiles
+
+
+def resource_tags(client: Any, arn: str) -> dict[str, str]:
+    return {
+        t["key"]: t["value"] for t in client.list_tags_for_resource(resourceARN=arn).get("tags", [])
+    }

@@ -8,14 +8,14 @@ from bedrock_costs import schemas, storage
 from bedrock_costs.tags import PREFIX
 
 
-def existing_tag_columns(spark: SparkSession, database: str) -> list[str]:
+def existing_tag_columns(spark: SparkSession, database: str, prefix: str = PREFIX) -> list[str]:
     """Tag columns the invocations table already has, in table order (the set only grows)."""
     if not spark.catalog.tableExists(f"{database}.invocations"):
         return []
     return [
         c.name
         for c in spark.catalog.listColumns(f"{database}.invocations")
-        if c.name.startswith(PREFIX)
+        if c.name.startswith(prefix)
     ]
 
 

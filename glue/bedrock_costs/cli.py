@@ -131,6 +131,28 @@ def build_parser() -> argparse.ArgumentParser:
     coverage.add_argument("--output", required=True, metavar="PATH", help="the run's --output")
     coverage.add_argument("--csv", metavar="FILE", help="also write the groups as CSV")
 
+    profiles = commands.add_parser(
+        "profiles",
+        help="application inference profiles",
+        description="Tools for the application inference profiles CSV.",
+    )
+    profile_tools = profiles.add_subparsers(dest="profiles_command", required=True, metavar="TOOL")
+    export = profile_tools.add_parser(
+        "export",
+        help="write the profiles CSV from the Bedrock API",
+        description="List the application inference profiles of each Region "
+        "(ListInferenceProfiles, type APPLICATION) with their tags (ListTagsForResource) and "
+        "write the profiles CSV that "
+        "`run --profiles` reads. Uses the usual AWS credentials and AWS_PROFILE.",
+    )
+    export.add_argument("--to", required=True, metavar="CSV", help="where to write the CSV")
+    export.add_argument(
+        "--region",
+        action="append",
+        metavar="R",
+        help="a Region to list (repeat for several; default: AWS_REGION)",
+    )
+
     query = commands.add_parser(
         "query",
         help="run SQL against an output folder's catalog",
@@ -182,6 +204,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.sample(args)
     if args.command == "demo":
         return commands.demo(args.output, records=args.records)
+    if args.command == "profiles":
+        return commands.profiles_export(args.to, args.region)
     if args.command == "pricing":
         if args.pricing_command == "validate":
             return commands.pricing_validate(args.file, args.format)

@@ -168,3 +168,25 @@ def pricing_coverage(output: str, csv_path: str | None) -> int:
         storage.write_text(csv_path, ",".join(groups[0]) + "\n" + "\n".join(lines) + "\n")
         print(f"wrote {len(groups)} groups to {csv_path}")
     return EXIT_OK
+
+
+def profiles_export(target: str, regions: list[str] | None) -> int:
+    import os
+
+    from bedrock_costs.profile_inventory import export_profiles, to_csv
+
+    regions = (
+        regions
+        or [r for r in (os.environ.get("AWS_REGION"), os.environ.get("AWS_DEFAULT_REGION")) if r][
+            :1
+        ]
+    )
+    if not regions:
+        raise UsageError("name a Region with --region (or set AWS_REGION)")
+    profiles = export_profiles(regions, warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+    storage.write_text(target, to_csv(profiles))
+    print(
+        f"wrote {len(profiles)} application inference profiles "
+        f"from {', '.join(regions)} to {target}"
+    )
+    return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from bedrock_costs.identity import principal
 from bedrock_costs.logfiles import list_log_files
 from bedrock_costs.price_table import PriceRow, load_prices
 from bedrock_costs.pricing import apply_prices, prices_frame
-from bedrock_costs.profiles import load_profiles, profiles_frame
+from bedrock_costs.profiles import load_profile_table, profiles_frame
 from bedrock_costs.records import parse_records, read_lines
 from bedrock_costs.resolve import resolve_models
 from bedrock_costs.session import RUN_SETTINGS
@@ -31,7 +32,7 @@ class JobInputs:
     """Everything validated before Spark starts or any log is read."""
 
     prices: list[PriceRow]
-    profiles: dict[str, str]
+    profiles: dict[str, tuple[str, dict[str, str]]]
     warnings: tuple[str, ...] = ()
 
 
@@ -42,7 +43,7 @@ def validate_inputs(config: RunConfig) -> JobInputs:
     warnings = (
         (WARNING.format(path=config.pricing_path),) if config.pricing_format == "aws-sample" else ()
     )
-    return JobInputs(prices, load_profiles(config.profiles_path), warnings)
+    return JobInputs(prices, load_profile_table(config.profiles_path), warnings)
 
 
 def run_invocation_costs(
@@ -76,16 +77,13 @@ def run_invocation_costs(
     )
     try:
         lines = stats.line_counts(records)
-        plan = tags.plan_tag_columns(
-            stats.tag_usage(records),
-            catalog.existing_tag_columns(spark, config.database),
-            config.max_tag_columns,
-        )
+        profiles = profiles_frame(spark, inputs.profiles)
+        plan = plan_tags(spark, config, records, profiles)
         invocations = build_invocations(
             records,
             prices_frame(spark, inputs.prices),
-            profiles_frame(spark, inputs.profiles),
-            plan.columns,
+            profiles,
+            plan,
             default_tier=config.default_tier,
         )
         quarantine = build_quarantine(
@@ -95,18 +93,34 @@ def run_invocation_costs(
         progress("writing invocations and quarantine")
         writer.stage(invocations, storage.join(staging, "invocations"))
         writer.stage(quarantine, storage.join(staging, "quarantine"))
-        written = stats.staged_counts(spark, staging, plan.columns)
+        written = stats.staged_counts(spark, staging, plan.all_columns)
     finally:
         records.unpersist()
     lines.check(written)
     publish_run(config, staging, _processed_partitions(config.window, lines.dates), summary)
     progress("registering tables")
-    catalog.register_tables(spark, config.database, config.output_path, plan.columns)
+    catalog.register_tables(spark, config.database, config.output_path, plan.all_columns)
     stats.fill_summary(summary, lines, written, plan, config.database)
     summary.warnings[:0] = inputs.warnings
     summary.finished_at = datetime.now(UTC).replace(microsecond=0)
     summary.save(config.output_path)
     return summary
+
+
+def plan_tags(
+    spark: SparkSession, config: RunConfig, records: DataFrame, profiles: DataFrame
+) -> tags.TagPlan:
+    """Which tag_ and profile_tag_ columns this run writes: existing ones, then new ones."""
+    plan = tags.plan_tag_columns(
+        stats.tag_usage(records),
+        catalog.existing_tag_columns(spark, config.database),
+        config.max_tag_columns,
+    )
+    profile_columns = tags.plan_profile_columns(
+        stats.profile_tag_keys(profiles),
+        catalog.existing_tag_columns(spark, config.database, tags.PROFILE_PREFIX),
+    )
+    return dataclasses.replace(plan, profile_columns=profile_columns)
 
 
 def publish_run(
@@ -140,7 +154,7 @@ def build_invocations(
     records: DataFrame,
     prices: DataFrame,
     profiles: DataFrame,
-    tag_columns: tuple[str, ...],
+    plan: tags.TagPlan,
     *,
     default_tier: str = "standard",
 ) -> DataFrame:
@@ -152,9 +166,15 @@ def build_invocations(
         .transform(resolve_models, profiles)
         .transform(add_principals)
         .transform(apply_prices, prices)
-        .transform(tags.promote_tags, tag_columns)
+        .transform(tags.promote_tags, plan.columns)
+        .transform(
+            tags.promote_tags,
+            plan.profile_columns,
+            source="profile_tags",
+            prefix=tags.PROFILE_PREFIX,
+        )
     )
-    return priced.select(*schemas.load("invocations").names, *tag_columns, "usage_date")
+    return priced.select(*schemas.load("invocations").names, *plan.all_columns, "usage_date")
 
 
 def first_of_each_request(calls: DataFrame) -> DataFrame:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from pyspark.sql import DataFrame, SparkSession
 
 from bedrock_costs import resolve
-from bedrock_costs.csvfile import read_rows
+from bedrock_costs.csvfile import CsvRow, read_rows
 
 COLUMNS = ("profile_arn", "model_id")
 _SYSTEM_ID = (
@@ -17,10 +18,15 @@ _SYSTEM_ID = (
 
 def load_profiles(path: str | None) -> dict[str, str]:
     """profile_arn -> model_id; validated: ARN shapes, one row per profile."""
+    return {arn: model_id for arn, (model_id, _) in load_profile_table(path).items()}
+
+
+def load_profile_table(path: str | None) -> dict[str, tuple[str, dict[str, str]]]:
+    """profile_arn -> (model_id, tags); `tags` is an optional column holding a JSON object."""
     if path is None:
         return {}
-    found: dict[str, str] = {}
-    for row in read_rows(path, required=COLUMNS, optional=()):
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    for row in read_rows(path, required=COLUMNS, optional=("tags",)):
         arn, model_id = row.values["profile_arn"], row.values["model_id"]
         if not re.match(resolve.APPLICATION_PROFILE_ARN, arn):
             raise row.error(
@@ -39,8 +45,23 @@ def load_profiles(path: str | None) -> dict[str, str]:
             )
         if arn in found:
             raise row.error("profile_arn", f"profile {arn} is listed twice")
-        found[arn] = model_id
+        found[arn] = (model_id, _tags(row))
     return found
+
+
+def _tags(row: CsvRow) -> dict[str, str]:
+    text = row.values.get("tags", "")
+    if not text:
+        return {}
+    try:
+        tags = json.loads(text)
+    except json.JSONDecodeError:
+        tags = None
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise row.error(
+            "tags", f'expected a JSON object of strings such as {{"team": "data"}}, got {text!r}'
+        )
+    return tags
 
 
 def _is_model_source(model_id: str) -> bool:
@@ -55,8 +76,11 @@ def _is_model_source(model_id: str) -> bool:
     return bool(re.match(_SYSTEM_ID, model_id))
 
 
-def profiles_frame(spark: SparkSession, profiles: dict[str, str]) -> DataFrame:
-    """One row per profile: profile_arn (unique), profile_model_id."""
+def profiles_frame(
+    spark: SparkSession, profiles: dict[str, tuple[str, dict[str, str]]]
+) -> DataFrame:
+    """One row per profile: profile_arn (unique), profile_model_id, profile_tags."""
+    rows = [(arn, model_id, tags) for arn, (model_id, tags) in sorted(profiles.items())]
     return spark.createDataFrame(
-        sorted(profiles.items()), "profile_arn string, profile_model_id string"
+        rows, "profile_arn string, profile_model_id string, profile_tags map<string,string>"
     )

@@ -42,7 +42,7 @@ def routed_model(model_id: Column) -> tuple[Column, Column]:
 
 
 def resolve_models(invocations: DataFrame, profiles: DataFrame) -> DataFrame:
-    """Adds model, routing, inference_profile_arn and unresolved_reason, one row per call.
+    """Adds model, routing, inference_profile_arn, profile_tags and unresolved_reason per call.
 
     `profiles` (profile_arn, profile_model_id) is unique on profile_arn (validated on load),
     so the left join keeps one row per call.
@@ -63,5 +63,6 @@ def resolve_models(invocations: DataFrame, profiles: DataFrame) -> DataFrame:
         model.alias("model"),
         routing.alias("routing"),
         F.when(is_application_profile, F.col("model_id")).alias("inference_profile_arn"),
+        "profile_tags",
         unresolved_reason.alias("unresolved_reason"),
     )

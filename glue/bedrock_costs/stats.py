@@ -12,7 +12,7 @@ from decimal import Decimal
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bedrock_costs import schemas, storage
+from bedrock_costs import schemas, storage, tags
 from bedrock_costs.errors import AccountingError
 from bedrock_costs.summary import RunSummary
 from bedrock_costs.tags import TagKey, TagPlan, tag_key_usage
@@ -97,6 +97,10 @@ def tag_usage(records: DataFrame) -> list[TagKey]:
     return [TagKey(r["key"], r["calls"], tuple(r["raw_keys"])) for r in usage]
 
 
+def profile_tag_keys(profiles: DataFrame) -> list[str]:
+    return [r["key"] for r in tags.profile_tag_keys(profiles).take(MAX_TAG_KEYS)]
+
+
 def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...]) -> StagedCounts:
     extra = tuple(schemas.Column(c, "string") for c in tag_columns)
     invocations = spark.read.schema(schemas.load("invocations").spark_type(extra)).parquet(
@@ -138,6 +142,7 @@ def fill_summary(
     summary.unpriced = {s: dict(sorted(m.items())) for s, m in sorted(written.unpriced.items())}
     summary.total_cost = written.total_cost
     summary.tag_columns_promoted = list(plan.columns)
+    summary.profile_tag_columns = list(plan.profile_columns)
     summary.tag_keys_not_promoted = sorted(k for tag in plan.not_promoted for k in tag.raw_keys)
     summary.accounting_identity = lines.check(written)
     summary.catalog = {"database": database, "tables": "invocations, quarantine"}

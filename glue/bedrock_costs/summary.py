@@ -29,6 +29,7 @@ class RunSummary:
     quarantine_partitions_written: list[str] = field(default_factory=list)
     tag_columns_promoted: list[str] = field(default_factory=list)
     tag_keys_not_promoted: list[str] = field(default_factory=list)
+    profile_tag_columns: list[str] = field(default_factory=list)
     accounting_identity: str = ""
     catalog: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)

@@ -8,6 +8,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 PREFIX = "tag_"
+PROFILE_PREFIX = "profile_tag_"
 
 
 def sanitized_key(key: Column) -> Column:
@@ -37,6 +38,21 @@ class TagKey:
 class TagPlan:
     columns: tuple[str, ...]  # in table order: existing first, then new by frequency
     not_promoted: tuple[TagKey, ...]
+    profile_columns: tuple[str, ...] = ()  # profile_tag_<key>: existing first, then new by name
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return (*self.columns, *self.profile_columns)
+
+
+def profile_tag_keys(profiles: DataFrame) -> DataFrame:
+    """The distinct sanitized keys of the application profiles' tags: key."""
+    keys = profiles.select(F.explode(F.map_keys("profile_tags")).alias("raw_key"))
+    return (
+        keys.select(sanitized_key(F.col("raw_key")).alias("key"))
+        .where(F.col("key") != "")
+        .distinct()
+    )
 
 
 def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> TagPlan:
@@ -56,11 +72,23 @@ def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> Ta
     return TagPlan(tuple(columns), tuple(sorted(not_promoted, key=lambda t: t.key)))
 
 
-def promote_tags(invocations: DataFrame, columns: tuple[str, ...]) -> DataFrame:
+def plan_profile_columns(keys: list[str], existing: list[str]) -> tuple[str, ...]:
+    """Profile tag columns already in the table stay; keys of the profiles file are added."""
+    new = sorted({PROFILE_PREFIX + k for k in keys} - set(existing))
+    return (*existing, *new)
+
+
+def promote_tags(
+    invocations: DataFrame,
+    columns: tuple[str, ...],
+    *,
+    source: str = "request_metadata",
+    prefix: str = PREFIX,
+) -> DataFrame:
     """Adds one string column per promoted tag; on key collisions the smallest raw key wins."""
     entries = F.array_sort(
         F.transform(
-            F.map_entries("request_metadata"),
+            F.map_entries(source),
             lambda e: F.struct(
                 sanitized_key(e["key"]).alias("key"),
                 e["key"].alias("raw"),
@@ -70,7 +98,7 @@ def promote_tags(invocations: DataFrame, columns: tuple[str, ...]) -> DataFrame:
     )
 
     def tag_value(column: str) -> Column:
-        key = column.removeprefix(PREFIX)
+        key = column.removeprefix(prefix)
         return F.get(F.filter(entries, lambda e: e["key"] == key), 0)["value"]
 
     return invocations.select(*invocations.columns, *[tag_value(c).alias(c) for c in columns])
