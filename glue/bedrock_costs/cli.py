@@ -121,6 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("file", metavar="FILE")
     convert.add_argument("--format", choices=PRICING_FORMATS, default="aws-sample")
     convert.add_argument("--to", required=True, metavar="CSV", help="where to write the result")
+    refresh = tools.add_parser(
+        "refresh",
+        help="propose price changes from AWS Price List offer files",
+        description="Compare AWS Price List offers (AmazonBedrock, AmazonBedrockService, "
+        "AmazonBedrockFoundationModels; bulk index.json or GetProducts output) with a price "
+        "table and print the rows to add and close, effective from --as-of. History is never "
+        "rewritten. --write saves the merged table after validating it.",
+    )
+    refresh.add_argument(
+        "--offers",
+        action="append",
+        required=True,
+        metavar="FILE",
+        help="an offer file: local path, s3:// or https:// URL (repeatable)",
+    )
+    refresh.add_argument("--pricing", metavar="CSV", help="table to compare (default: shipped)")
+    refresh.add_argument("--as-of", metavar="D", help="effective day of new rows (default: today)")
+    refresh.add_argument("--write", metavar="CSV", help="write the merged table here")
     coverage = tools.add_parser(
         "coverage",
         help="which written calls had no price",
@@ -209,6 +227,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "pricing":
         if args.pricing_command == "validate":
             return commands.pricing_validate(args.file, args.format)
+        if args.pricing_command == "refresh":
+            return commands.pricing_refresh(args.offers, args.pricing, args.as_of, args.write)
         if args.pricing_command == "convert":
             return commands.pricing_convert(args.file, args.format, args.to)
         return commands.pricing_coverage(args.output, args.csv)

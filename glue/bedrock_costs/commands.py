@@ -190,3 +190,49 @@ def profiles_export(target: str, regions: list[str] | None) -> int:
         f"from {', '.join(regions)} to {target}"
     )
     return EXIT_OK
+
+
+def pricing_refresh(
+    offers: list[str], pricing: str | None, as_of: str | None, target: str | None
+) -> int:
+    """Print the proposed changes; with a target, write the merged, validated table."""
+    from datetime import UTC, datetime
+
+    from bedrock_costs.model_names import model_names
+    from bedrock_costs.price_list import read_offer
+    from bedrock_costs.price_refresh import describe, propose
+    from bedrock_costs.price_table import (
+        check_no_ambiguity,
+        default_pricing_path,
+        load_prices,
+        to_csv,
+    )
+
+    current = load_prices(pricing or default_pricing_path())
+    day = parse_date(as_of, "--as-of") if as_of else datetime.now(UTC).date()
+    prices, set_aside = [], 0
+    for source in offers:
+        found, skipped = read_offer(_read_offer_text(source))
+        prices += found
+        set_aside += len(skipped)
+    refresh = propose(current, prices, model_names(), day)
+    print(describe(refresh, current))
+    print(f"  ({len(prices)} token prices read, {set_aside} other SKUs set aside)")
+    if target:
+        merged = refresh.merged(current)
+        check_no_ambiguity(target, merged)
+        storage.write_text(target, to_csv(merged))
+        print(f"wrote {len(merged)} rows to {target}")
+    return EXIT_OK
+
+
+def _read_offer_text(source: str) -> str:
+    try:
+        if source.startswith(("https://", "http://")):
+            from urllib.request import urlopen
+
+            with urlopen(source, timeout=120) as response:
+                return response.read().decode("utf-8")
+        return storage.read_text(source)
+    except OSError as exc:
+        raise UsageError(f"cannot read the offer file ({exc})", file=source) from exc

@@ -105,7 +105,7 @@ def load_prices(path: str, *, fmt: str = "bedrock-costs") -> list[PriceRow]:
         rows = load_aws_sample_prices(path)
     else:
         rows = [_parse_row(r) for r in read_rows(path, required=REQUIRED, optional=OPTIONAL)]
-    _check_no_ambiguity(path, rows)
+    check_no_ambiguity(path, rows)
     return rows
 
 
@@ -122,6 +122,30 @@ def to_csv(rows: list[PriceRow]) -> str:
             values["cache_write_1h_per_mtok"] = ""
         writer.writerow(values)
     return out.getvalue()
+
+
+def choose_row(
+    rows: list[PriceRow],
+    model: str,
+    region: str,
+    routing: str,
+    tier: str,
+    day: date,
+    total_input: int,
+) -> PriceRow | None:
+    """The row CONTRACT §2.2 picks for a call (the same rule the job applies in Spark)."""
+    candidates = [
+        r
+        for r in rows
+        if r.model == model
+        and r.tier == tier
+        and r.region in ("*", region)
+        and r.routing in ("*", routing)
+        and r.effective_from <= day
+        and (r.effective_to is None or day < r.effective_to)
+        and (r.min_input_tokens == 0 or total_input > r.min_input_tokens)
+    ]
+    return max(candidates, key=lambda r: r.specificity, default=None)
 
 
 def _parse_row(row: CsvRow) -> PriceRow:
@@ -206,7 +230,7 @@ def _date(row: CsvRow, column: str) -> date:
         raise row.error(column, f"expected an ISO date YYYY-MM-DD, got {text!r}") from None
 
 
-def _check_no_ambiguity(path: str, rows: list[PriceRow]) -> None:
+def check_no_ambiguity(path: str, rows: list[PriceRow]) -> None:
     """Two rows that are equally specific for the same calls on the same day make a file invalid."""
     groups: dict[tuple, list[PriceRow]] = defaultdict(list)
     for r in rows:
