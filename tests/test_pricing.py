@@ -11,7 +11,7 @@ CALL_SCHEMA = (
     "request_id string, model string, routing string, region string, service_tier string, "
     "usage_date date, input_tokens bigint, output_tokens bigint, cache_read_tokens bigint, "
     "cache_write_tokens bigint, cache_write_1h_tokens bigint, cache_write_ttl_basis string, "
-    "unresolved_reason string"
+    "unresolved_reason string, unit_cost decimal(37,12), unit_price_effective_from date"
 )
 
 
@@ -25,7 +25,7 @@ def call(
     tokens=(1000, 1000, 0, 0),
     unresolved=None,
 ):
-    return (request_id, model, routing, region, tier, day, *tokens, 0, None, unresolved)
+    return (request_id, model, routing, region, tier, day, *tokens, 0, None, unresolved, None, None)
 
 
 def priced(spark, tmp_path, calls, rows):

@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--profiles", metavar="CSV", help="application inference profiles: profile_arn,model_id"
     )
+    run.add_argument(
+        "--unit-pricing",
+        metavar="CSV",
+        help="per-unit prices for image, video and rerank models (default: the shipped table)",
+    )
     run.add_argument("--start-date", metavar="D", help="first UTC day to process, YYYY-MM-DD")
     run.add_argument(
         "--end-date", metavar="D", help="last UTC day to process, YYYY-MM-DD (inclusive)"
@@ -200,6 +205,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         database=args.database,
         max_tag_columns=args.max_tag_columns,
         pricing_format=args.pricing_format,
+        unit_pricing_path=args.unit_pricing,
         default_tier=args.default_tier,
     )
 

@@ -24,6 +24,7 @@ class RunConfig:
     max_tag_columns: int = DEFAULT_MAX_TAG_COLUMNS
     pricing_format: str = "bedrock-costs"
     default_tier: str = "standard"
+    unit_pricing_path: str | None = None  # None: the per-unit table shipped in pricing/
 
     def __post_init__(self) -> None:
         if (self.start_date is None) != (self.end_date is None):

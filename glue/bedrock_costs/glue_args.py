@@ -16,6 +16,7 @@ OPTIONAL = (
     "max_tag_columns",
     "pricing_format",
     "default_tier",
+    "unit_pricing_path",
 )
 Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
 
@@ -37,6 +38,7 @@ def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, s
         max_tag_columns=int(args.get("max_tag_columns") or DEFAULT_MAX_TAG_COLUMNS),
         pricing_format=args.get("pricing_format") or "bedrock-costs",
         default_tier=args.get("default_tier") or "standard",
+        unit_pricing_path=args.get("unit_pricing_path") or None,
     )
     return args, config
 

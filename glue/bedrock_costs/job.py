@@ -19,12 +19,13 @@ from bedrock_costs.errors import UsageError
 from bedrock_costs.identity import principal
 from bedrock_costs.logfiles import list_log_files
 from bedrock_costs.price_table import PriceRow, load_prices
-from bedrock_costs.pricing import apply_prices, prices_frame
+from bedrock_costs.pricing import apply_prices, apply_unit_prices, prices_frame, unit_prices_frame
 from bedrock_costs.profiles import load_profile_table, profiles_frame
 from bedrock_costs.records import parse_records, read_lines
 from bedrock_costs.resolve import resolve_models
 from bedrock_costs.session import RUN_SETTINGS
 from bedrock_costs.summary import RunSummary
+from bedrock_costs.unit_prices import UnitPriceRow, default_unit_pricing_path, load_unit_prices
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class JobInputs:
     prices: list[PriceRow]
     profiles: dict[str, tuple[str, dict[str, str]]]
     warnings: tuple[str, ...] = ()
+    unit_prices: tuple[UnitPriceRow, ...] = ()
 
 
 def validate_inputs(config: RunConfig) -> JobInputs:
@@ -43,7 +45,8 @@ def validate_inputs(config: RunConfig) -> JobInputs:
     warnings = (
         (WARNING.format(path=config.pricing_path),) if config.pricing_format == "aws-sample" else ()
     )
-    return JobInputs(prices, load_profile_table(config.profiles_path), warnings)
+    unit_prices = load_unit_prices(config.unit_pricing_path or default_unit_pricing_path())
+    return JobInputs(prices, load_profile_table(config.profiles_path), warnings, tuple(unit_prices))
 
 
 def run_invocation_costs(
@@ -82,6 +85,7 @@ def run_invocation_costs(
         invocations = build_invocations(
             records,
             prices_frame(spark, inputs.prices),
+            unit_prices_frame(spark, list(inputs.unit_prices)),
             profiles,
             plan,
             default_tier=config.default_tier,
@@ -153,6 +157,7 @@ def assign_window(records: DataFrame, *, window: tuple[date, date] | None) -> Da
 def build_invocations(
     records: DataFrame,
     prices: DataFrame,
+    unit_prices: DataFrame,
     profiles: DataFrame,
     plan: tags.TagPlan,
     *,
@@ -165,6 +170,7 @@ def build_invocations(
         .transform(with_default_tier, default_tier)
         .transform(resolve_models, profiles)
         .transform(add_principals)
+        .transform(apply_unit_prices, unit_prices)
         .transform(apply_prices, prices)
         .transform(tags.promote_tags, plan.columns)
         .transform(

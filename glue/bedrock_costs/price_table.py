@@ -148,9 +148,12 @@ def choose_row(
     return max(candidates, key=lambda r: r.specificity, default=None)
 
 
-def _parse_row(row: CsvRow) -> PriceRow:
+def parse_common(
+    row: CsvRow, *, required: tuple[str, ...], routings: tuple[str, ...], tiers: tuple[str, ...]
+) -> tuple[str, str, str, str, date, date | None]:
+    """The checks every price file shares: model, region, routing, tier, currency, window."""
     v = row.values
-    for column in REQUIRED:
+    for column in required:
         if not v.get(column):
             raise row.error(column, "a value is required")
     model = v["model"]
@@ -163,8 +166,8 @@ def _parse_row(row: CsvRow) -> PriceRow:
     region = v["region"]
     if region != "*" and not _REGION.match(region):
         raise row.error("region", f"expected a Region code such as us-east-1, or *, got {region!r}")
-    routing = _choice(row, "routing", v["routing"], (*ROUTINGS, "*"))
-    tier = _choice(row, "tier", v.get("tier") or "standard", TIERS)
+    routing = _choice(row, "routing", v["routing"], routings)
+    tier = _choice(row, "tier", v.get("tier") or "standard", tiers)
     currency = v.get("currency") or "USD"
     if currency != "USD":
         raise row.error("currency", f"only USD is supported, got {currency!r}")
@@ -172,6 +175,14 @@ def _parse_row(row: CsvRow) -> PriceRow:
     effective_to = _date(row, "effective_to") if v.get("effective_to") else None
     if effective_to is not None and effective_to <= effective_from:
         raise row.error("effective_to", "effective_to (exclusive) must be after effective_from")
+    return model, region, routing, tier, effective_from, effective_to
+
+
+def _parse_row(row: CsvRow) -> PriceRow:
+    v = row.values
+    model, region, routing, tier, effective_from, effective_to = parse_common(
+        row, required=REQUIRED, routings=(*ROUTINGS, "*"), tiers=TIERS
+    )
     return PriceRow(
         model,
         region,
@@ -184,7 +195,7 @@ def _parse_row(row: CsvRow) -> PriceRow:
         price_value(row, "cache_write_per_mtok"),
         effective_from,
         effective_to,
-        currency,
+        "USD",
         v.get("source", ""),
         row.row,
         price_value(row, "cache_write_1h_per_mtok") if v.get("cache_write_1h_per_mtok") else None,

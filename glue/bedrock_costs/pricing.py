@@ -8,6 +8,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bedrock_costs.price_table import PriceRow
+from bedrock_costs.unit_prices import UnitPriceRow
 
 PRICE_TYPE = "decimal(18,6)"
 COST_TYPE = "decimal(38,12)"
@@ -80,13 +81,22 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         how="left",
     )
     chosen = F.get(F.filter("candidates", applies), 0)
-    is_priced = F.col("unresolved_reason").isNull() & chosen.isNotNull()
+    has_unit_price = F.col("unit_cost").isNotNull()
+    is_priced = F.col("unresolved_reason").isNull() & (chosen.isNotNull() | has_unit_price)
+    zero = F.lit(0).cast("decimal(1,0)")
+    # a per-unit model with no token row: its token kinds cost nothing, not an unknown amount
     parts = {
-        kind: per_mtok_cost(F.col(f"{kind}_tokens"), chosen[f"{kind}_per_mtok"])
+        kind: F.coalesce(per_mtok_cost(F.col(f"{kind}_tokens"), chosen[f"{kind}_per_mtok"]), zero)
         for kind in ("input", "output", "cache_read")
     }
-    parts["cache_write"] = cache_write_cost(chosen)
-    total = parts["input"] + parts["output"] + parts["cache_read"] + parts["cache_write"]
+    parts["cache_write"] = F.coalesce(cache_write_cost(chosen), zero)
+    total = (
+        parts["input"]
+        + parts["output"]
+        + parts["cache_read"]
+        + parts["cache_write"]
+        + F.coalesce(F.col("unit_cost"), zero)
+    )
     has_no_1h_price = (F.col("cache_write_1h_tokens") > 0) & chosen[
         "cache_write_1h_per_mtok"
     ].isNull()
@@ -94,22 +104,27 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         F.col("cache_write_ttl_basis")
     )
     status = F.coalesce(
-        F.col("unresolved_reason"), F.when(chosen.isNull(), F.lit("no_price")), F.lit("priced")
+        F.col("unresolved_reason"),
+        F.when(chosen.isNull() & ~has_unit_price, F.lit("no_price")),
+        F.lit("priced"),
     )
     return joined.select(
         *[
             ttl_basis.alias(c) if c == "cache_write_ttl_basis" else c
             for c in invocations.columns
-            if c != "unresolved_reason"
+            if c not in ("unresolved_reason", "unit_cost")
         ],
         *[
             F.when(is_priced, cost).cast(COST_TYPE).alias(f"{kind}_cost")
             for kind, cost in parts.items()
         ],
+        F.when(is_priced, F.col("unit_cost")).cast(COST_TYPE).alias("unit_cost"),
         F.when(is_priced, total).cast(COST_TYPE).alias("total_cost"),
         F.lit("USD").alias("currency"),
         status.alias("pricing_status"),
-        F.when(is_priced, chosen["effective_from"]).alias("price_effective_from"),
+        F.when(
+            is_priced, F.coalesce(chosen["effective_from"], F.col("unit_price_effective_from"))
+        ).alias("price_effective_from"),
     )
 
 
@@ -123,4 +138,77 @@ def cache_write_cost(chosen: Column) -> Column:
     one_hour_price = F.coalesce(chosen["cache_write_1h_per_mtok"], chosen["cache_write_per_mtok"])
     return per_mtok_cost(five_minutes, chosen["cache_write_per_mtok"]) + per_mtok_cost(
         one_hour, one_hour_price
+    )
+
+
+_UNIT_CANDIDATE = (
+    "struct<region:string,routing:string,unit:string,max_size:int,quality:string,"
+    "price_per_unit:decimal(18,6),effective_from:date,effective_to:date>"
+)
+
+
+def unit_prices_frame(spark: SparkSession, rows: list[UnitPriceRow]) -> DataFrame:
+    """One row per (unit_model, unit_tier), unique: per-unit candidates, most specific first."""
+    groups: dict[tuple[str, str], list[UnitPriceRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.model, row.tier)].append(row)
+    data = [
+        (
+            model,
+            tier,
+            [
+                (
+                    r.region,
+                    r.routing,
+                    r.unit,
+                    r.max_size,
+                    r.quality,
+                    r.price_per_unit,
+                    r.effective_from,
+                    r.effective_to,
+                )
+                for r in sorted(group, key=lambda r: r.specificity, reverse=True)
+            ],
+        )
+        for (model, tier), group in sorted(groups.items())
+    ]
+    schema = f"unit_model string, unit_tier string, unit_candidates array<{_UNIT_CANDIDATE}>"
+    return spark.createDataFrame(data, schema)
+
+
+def apply_unit_prices(invocations: DataFrame, unit_prices: DataFrame) -> DataFrame:
+    """Adds unit_kind, units, unit_cost and unit_price_effective_from for per-unit models."""
+
+    def applies(p: Column) -> Column:
+        quality = F.coalesce(F.col("image_quality"), F.lit("standard"))
+        return (
+            ((p["region"] == "*") | (p["region"] == F.col("region")))
+            & ((p["routing"] == "*") | (p["routing"] == F.col("routing")))
+            & ((p["quality"] == "*") | (p["quality"] == quality))
+            & (
+                p["max_size"].isNull()
+                | (F.coalesce(F.col("image_size"), F.lit(0)) <= p["max_size"])
+            )
+            & (p["effective_from"] <= F.col("usage_date"))
+            & (p["effective_to"].isNull() | (F.col("usage_date") < p["effective_to"]))
+        )
+
+    joined = invocations.join(
+        F.broadcast(unit_prices),
+        on=(F.col("model") == F.col("unit_model")) & (F.col("service_tier") == F.col("unit_tier")),
+        how="left",
+    )
+    chosen = F.get(F.filter("unit_candidates", applies), 0)
+    units = (
+        F.when(chosen["unit"] == "image", F.coalesce(F.col("image_count"), F.lit(1)))
+        .when(chosen["unit"] == "video_second", F.col("video_seconds"))
+        .when(chosen["unit"] == "query", F.lit(1))
+        .cast("decimal(18,6)")
+    )
+    return joined.select(
+        *invocations.columns,
+        chosen["unit"].alias("unit_kind"),
+        units.alias("units"),
+        (units * chosen["price_per_unit"]).alias("unit_cost"),  # DECIMAL(37,12), exact
+        chosen["effective_from"].alias("unit_price_effective_from"),
     )

@@ -79,6 +79,8 @@ def parse_records(lines: DataFrame) -> DataFrame:
             cache_write > 0,
             F.when(one_hour.isNotNull(), F.lit("logged")).otherwise(F.lit("assumed_5m")),
         ).alias("cache_write_ttl_basis"),
+        *_image_request(F.col("value")),
+        r["output"]["outputVideoDurationSeconds"].cast("decimal(18,6)").alias("video_seconds"),
         _latency_ms(r["output"]["outputBodyJson"]).alias("latency_ms"),
         F.when(r["errorCode"].isNotNull(), F.lit("error"))
         .otherwise(F.lit("success"))
@@ -150,6 +152,27 @@ def _one_hour_cache_writes(output_body: Column) -> Column:
     return F.coalesce(
         F.when(details.isNotNull(), converse), F.when(native != "", native.cast("bigint"))
     )
+
+
+def _image_request(line: Column) -> list[Column]:
+    """image_count, image_size (larger side), image_quality of an image-generation request.
+
+    Read from the request's imageGenerationConfig without parsing the body: only lines that
+    carry one are searched; a quoted key inside prompt text is escaped and cannot match.
+    """
+    has_config = line.contains('"imageGenerationConfig"')
+
+    def field(pattern: str) -> Column:
+        found = F.regexp_extract(line, pattern, 1)
+        return F.when(has_config & (found != ""), found)
+
+    width = field(r'"width"\s*:\s*(\d{1,6})').cast("int")
+    height = field(r'"height"\s*:\s*(\d{1,6})').cast("int")
+    return [
+        field(r'"numberOfImages"\s*:\s*(\d{1,4})').cast("int").alias("image_count"),
+        F.greatest(width, height).alias("image_size"),
+        F.lower(field(r'"quality"\s*:\s*"([A-Za-z]+)"')).alias("image_quality"),
+    ]
 
 
 def _latency_ms(output_body: Column) -> Column:
