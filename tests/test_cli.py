@@ -111,6 +111,9 @@ def test_sample_is_deterministic_and_realistic(tmp_path):
     logs = [line for path, lines in a.items() if "/data/" not in path for line in lines]
     records = [json.loads(line) for line in logs if line.endswith("}")]
     assert any("cacheDetails" in json.dumps(r) for r in records)  # 1-hour/5-minute splits logged
+    assert any(
+        "imageGenerationConfig" in json.dumps(r["input"]) for r in records
+    )  # per-image models
     assert len(logs) - len(records) >= 1  # planted malformed lines
     ids = [r["requestId"] for r in records]
     assert len(ids) - len(set(ids)) >= 1  # planted duplicate deliveries

@@ -41,6 +41,7 @@ class Route:
     weight: float
     cache: bool = False
     embedding: bool = False
+    image: bool = False
 
 
 def routes(account: str) -> list[Route]:
@@ -66,6 +67,7 @@ def routes(account: str) -> list[Route]:
             8,
             embedding=True,
         ),
+        Route("amazon.titan-image-generator-v2:0", ("us-east-1",), ("InvokeModel",), 2, image=True),
         Route(
             f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.anthropic.claude-opus-4-5-20251101-v1:0",
             ("us-west-2",),
@@ -143,7 +145,7 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> d
         "modelId": route.model_id,
         "input": {
             "inputContentType": "application/json",
-            "inputBodyJson": _input_body(route, operation, prompt),
+            "inputBodyJson": _input_body(route, operation, prompt, rng),
             "inputTokenCount": tokens["input"],
             "cacheReadInputTokenCount": tokens["cache_read"],
             "cacheWriteInputTokenCount": tokens["cache_write"],
@@ -153,6 +155,8 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> d
         record["errorCode"] = rng.choice(
             ("ThrottlingException", "ValidationException", "ModelTimeoutException")
         )
+    elif route.image:
+        record["output"] = {"outputContentType": "application/json"}
     elif not route.embedding:
         record["output"] = {
             "outputContentType": "application/json",
@@ -187,7 +191,7 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> d
 
 
 def _tokens(rng: random.Random, route: Route, prompt: str, failed: bool) -> dict[str, int]:
-    if failed:
+    if failed or route.image:  # image models bill per image, not per token
         return {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}
     uses_cache = route.cache and rng.random() < 0.45
     reading = uses_cache and rng.random() < 0.8
@@ -211,7 +215,19 @@ def _identity(rng: random.Random, account: str) -> str:
     return f"arn:aws:sts::{account}:federated-user/dave"
 
 
-def _input_body(route: Route, operation: str, prompt: str) -> dict:
+def _input_body(route: Route, operation: str, prompt: str, rng: random.Random) -> dict:
+    if route.image:
+        side = rng.choice((512, 1024))
+        return {
+            "taskType": "TEXT_IMAGE",
+            "textToImageParams": {"text": prompt[:200]},
+            "imageGenerationConfig": {
+                "numberOfImages": rng.randint(1, 3),
+                "width": side,
+                "height": side,
+                "quality": rng.choice(("standard", "premium")),
+            },
+        }
     if route.embedding:
         return {"inputText": prompt, "dimensions": 512, "normalize": True}
     if operation.startswith("Converse"):
