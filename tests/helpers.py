@@ -9,24 +9,13 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+from bedrock_costs.price_table import HEADER
+
 ACCOUNT = "111122223333"
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 NOVA = "amazon.nova-micro-v1:0"
-PRICE_HEADER = [
-    "model",
-    "region",
-    "routing",
-    "tier",
-    "min_input_tokens",
-    "input_per_mtok",
-    "output_per_mtok",
-    "cache_read_per_mtok",
-    "cache_write_per_mtok",
-    "effective_from",
-    "effective_to",
-    "currency",
-    "source",
-]
+# Version-1 price files: the contract's columns, without later optional ones.
+PRICE_HEADER = [c for c in HEADER if c != "cache_write_1h_per_mtok"]
 
 
 def key(

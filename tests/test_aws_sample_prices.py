@@ -3,19 +3,12 @@ from decimal import Decimal
 
 import pytest
 
+from bedrock_costs.aws_sample_prices import COLUMNS
 from bedrock_costs.errors import UsageError
 from bedrock_costs.price_table import load_prices, to_csv
 from helpers import HAIKU, write_csv
 
-HEADER = [
-    "model_id",
-    "input_cost",
-    "output_cost",
-    "cache_write",
-    "cache_read",
-    "start_date",
-    "end_date",
-]
+HEADER = list(COLUMNS)
 SEED_ROWS = [  # the shape of the AWS sample's own pricing.csv
     ["amazon.titan-embed-text-v2:0", "0.02", "0", "0", "0", "01-01-2000", "12-31-2100"],
     [

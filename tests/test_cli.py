@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bedrock_costs.aws_sample_prices import COLUMNS as AWS_SAMPLE_COLUMNS
 from bedrock_costs.cli import main
 from helpers import PRICE_HEADER, key, price, record, write_csv, write_logs
 
@@ -185,15 +186,7 @@ def test_pricing_validate_reports_valid_and_invalid_files(tmp_path, capsys):
 
 
 def test_pricing_convert_writes_a_file_the_job_accepts(tmp_path, capsys):
-    header = [
-        "model_id",
-        "input_cost",
-        "output_cost",
-        "cache_write",
-        "cache_read",
-        "start_date",
-        "end_date",
-    ]
+    header = list(AWS_SAMPLE_COLUMNS)
     source = write_csv(
         tmp_path / "pricing.csv",
         [

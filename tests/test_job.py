@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from bedrock_costs.aws_sample_prices import COLUMNS as AWS_SAMPLE_COLUMNS
 from bedrock_costs.config import RunConfig
 from bedrock_costs.job import run_invocation_costs
 from helpers import (
@@ -275,15 +276,7 @@ def test_job_reads_an_aws_sample_price_file_and_warns(spark, tmp_path):
             ]
         },
     )
-    header = [
-        "model_id",
-        "input_cost",
-        "output_cost",
-        "cache_write",
-        "cache_read",
-        "start_date",
-        "end_date",
-    ]
+    header = list(AWS_SAMPLE_COLUMNS)
     pricing = write_csv(
         tmp_path / "pricing.csv",
         [

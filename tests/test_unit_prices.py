@@ -11,24 +11,16 @@ from bedrock_costs.errors import UsageError
 from bedrock_costs.job import run_invocation_costs
 from bedrock_costs.pricing import apply_unit_prices, unit_prices_frame
 from bedrock_costs.records import parse_records
-from bedrock_costs.unit_prices import default_unit_pricing_path, load_unit_prices
+from bedrock_costs.unit_prices import (
+    OPTIONAL,
+    REQUIRED,
+    default_unit_pricing_path,
+    load_unit_prices,
+)
 from helpers import key, record, unique_database, write_csv, write_logs
 
 TITAN = "amazon.titan-image-generator-v2:0"
-HEADER = [
-    "model",
-    "region",
-    "routing",
-    "tier",
-    "unit",
-    "max_size",
-    "quality",
-    "price_per_unit",
-    "effective_from",
-    "effective_to",
-    "currency",
-    "source",
-]
+HEADER = [*REQUIRED[:3], "tier", "unit", "max_size", "quality", *REQUIRED[4:], *OPTIONAL[3:]]
 
 
 def unit_price(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -12,17 +13,48 @@ from bedrock_costs.unit_prices import UnitPriceRow
 
 PRICE_TYPE = "decimal(18,6)"
 COST_TYPE = "decimal(38,12)"
-_CANDIDATE = (
-    "struct<region:string,routing:string,min_input_tokens:bigint,effective_from:date,"
-    "effective_to:date,input_per_mtok:decimal(18,6),output_per_mtok:decimal(18,6),"
-    "cache_read_per_mtok:decimal(18,6),cache_write_per_mtok:decimal(18,6),"
-    "cache_write_1h_per_mtok:decimal(18,6)>"
-)
+_PRICE_FIELDS = {
+    "region": "string",
+    "routing": "string",
+    "min_input_tokens": "bigint",
+    "effective_from": "date",
+    "effective_to": "date",
+    "input_per_mtok": PRICE_TYPE,
+    "output_per_mtok": PRICE_TYPE,
+    "cache_read_per_mtok": PRICE_TYPE,
+    "cache_write_per_mtok": PRICE_TYPE,
+    "cache_write_1h_per_mtok": PRICE_TYPE,
+}
+_UNIT_FIELDS = {
+    "region": "string",
+    "routing": "string",
+    "unit": "string",
+    "max_size": "int",
+    "quality": "string",
+    "price_per_unit": PRICE_TYPE,
+    "effective_from": "date",
+    "effective_to": "date",
+}
 
 
 def prices_frame(spark: SparkSession, rows: list[PriceRow]) -> DataFrame:
     """One row per (price_model, price_tier), unique: candidates sorted most specific first."""
-    groups: dict[tuple[str, str], list[PriceRow]] = defaultdict(list)
+    return _candidates(spark, rows, ("price_model", "price_tier", "candidates"), _PRICE_FIELDS)
+
+
+def unit_prices_frame(spark: SparkSession, rows: list[UnitPriceRow]) -> DataFrame:
+    """One row per (unit_model, unit_tier), unique: per-unit candidates, most specific first."""
+    return _candidates(spark, rows, ("unit_model", "unit_tier", "unit_candidates"), _UNIT_FIELDS)
+
+
+def _candidates(
+    spark: SparkSession,
+    rows: Sequence[PriceRow | UnitPriceRow],
+    names: tuple[str, str, str],
+    fields: dict[str, str],
+) -> DataFrame:
+    """Rows grouped by (model, tier), so the key is unique by construction; small, broadcast."""
+    groups: dict[tuple[str, str], list[PriceRow | UnitPriceRow]] = defaultdict(list)
     for row in rows:
         groups[(row.model, row.tier)].append(row)
     data = [
@@ -30,25 +62,16 @@ def prices_frame(spark: SparkSession, rows: list[PriceRow]) -> DataFrame:
             model,
             tier,
             [
-                (
-                    r.region,
-                    r.routing,
-                    r.min_input_tokens,
-                    r.effective_from,
-                    r.effective_to,
-                    r.input_per_mtok,
-                    r.output_per_mtok,
-                    r.cache_read_per_mtok,
-                    r.cache_write_per_mtok,
-                    r.cache_write_1h_per_mtok,
-                )
+                tuple(getattr(r, f) for f in fields)
                 for r in sorted(group, key=lambda r: r.specificity, reverse=True)
             ],
         )
         for (model, tier), group in sorted(groups.items())
     ]
-    schema = f"price_model string, price_tier string, candidates array<{_CANDIDATE}>"
-    return spark.createDataFrame(data, schema)
+    candidate = "struct<" + ",".join(f"{name}:{kind}" for name, kind in fields.items()) + ">"
+    return spark.createDataFrame(
+        data, f"{names[0]} string, {names[1]} string, {names[2]} array<{candidate}>"
+    )
 
 
 def per_mtok_cost(tokens: Column, per_mtok: Column) -> Column:
@@ -139,41 +162,6 @@ def cache_write_cost(chosen: Column) -> Column:
     return per_mtok_cost(five_minutes, chosen["cache_write_per_mtok"]) + per_mtok_cost(
         one_hour, one_hour_price
     )
-
-
-_UNIT_CANDIDATE = (
-    "struct<region:string,routing:string,unit:string,max_size:int,quality:string,"
-    "price_per_unit:decimal(18,6),effective_from:date,effective_to:date>"
-)
-
-
-def unit_prices_frame(spark: SparkSession, rows: list[UnitPriceRow]) -> DataFrame:
-    """One row per (unit_model, unit_tier), unique: per-unit candidates, most specific first."""
-    groups: dict[tuple[str, str], list[UnitPriceRow]] = defaultdict(list)
-    for row in rows:
-        groups[(row.model, row.tier)].append(row)
-    data = [
-        (
-            model,
-            tier,
-            [
-                (
-                    r.region,
-                    r.routing,
-                    r.unit,
-                    r.max_size,
-                    r.quality,
-                    r.price_per_unit,
-                    r.effective_from,
-                    r.effective_to,
-                )
-                for r in sorted(group, key=lambda r: r.specificity, reverse=True)
-            ],
-        )
-        for (model, tier), group in sorted(groups.items())
-    ]
-    schema = f"unit_model string, unit_tier string, unit_candidates array<{_UNIT_CANDIDATE}>"
-    return spark.createDataFrame(data, schema)
 
 
 def apply_unit_prices(invocations: DataFrame, unit_prices: DataFrame) -> DataFrame:
