@@ -260,3 +260,14 @@ def test_pricing_coverage_lists_unpriced_calls_of_a_run(spark, tmp_path, capsys)
         .splitlines()[1]
         .startswith("no_price,amazon.nova-micro-v1:0,")
     )
+
+
+def test_run_reports_an_unreachable_s3_logs_path_as_a_usage_error(tmp_path, capsys, monkeypatch):
+    # a closed port on loopback: the S3 client fails fast and no traffic leaves the machine
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    err = usage_error(tmp_path, capsys, "--logs", "s3://logs-bucket/AWSLogs/")
+    assert "s3://logs-bucket/AWSLogs/: cannot reach it (EndpointConnectionError" in err

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from bedrock_costs import aws
+from bedrock_costs.errors import UsageError
 
 
 def is_s3(path: str) -> bool:
@@ -37,7 +38,12 @@ def write_text(path: str, text: str) -> None:
 
 
 def exists(path: str) -> bool:
-    return aws.exists(path) if is_s3(path) else local(path).exists()
+    if not is_s3(path):
+        return local(path).exists()
+    try:
+        return aws.exists(path)
+    except Exception as exc:  # botocore's errors: no credentials, no such bucket, no network
+        raise UsageError(f"cannot reach it ({exc.__class__.__name__}: {exc})", file=path) from exc
 
 
 def list_dir(path: str) -> tuple[list[str], list[str]]:
