@@ -123,3 +123,20 @@ def test_read_offer_accepts_get_products_output():
         ("us-west-2", "output", Decimal("3.2"))
     ]
     assert as_list == as_lines
+
+
+def test_read_offer_reads_latency_optimized_skus_as_their_own_tier():
+    offer = bulk_offer(
+        product(
+            "L",
+            "USE2-Claude3.5Haiku-input-tokens-latency-optimized",
+            "1K tokens",
+            "0.001",
+            model="Claude 3.5 Haiku",
+            regionCode="us-east-2",
+        )
+    )
+    prices, _ = read_offer(offer)
+    assert [(p.tier, p.kind, p.per_mtok) for p in prices] == [
+        ("latency_optimized", "input", Decimal(1))
+    ]

@@ -153,3 +153,20 @@ def test_parse_records_converts_offsets_to_utc_and_dates_undated_paths_as_null(s
 def test_parse_records_never_outputs_a_body(spark):
     [r] = parse(spark, [record("secret")])
     assert not any("SECRET" in str(value) for value in r.asDict().values())
+
+
+def test_parse_records_makes_latency_optimized_calls_their_own_tier(spark):
+    top = record("top", performanceConfig={"latency": "optimized"})
+    body = record("body")
+    body["output"]["outputBodyJson"]["performanceConfig"] = {"latency": "optimized"}
+    standard = record("standard", performanceConfig={"latency": "standard"})
+    priority = record(
+        "priority", serviceTier="priority", performanceConfig={"latency": "optimized"}
+    )
+    tiers = {r.request_id: r.service_tier for r in parse(spark, [top, body, standard, priority])}
+    assert tiers == {
+        "top": "latency_optimized",
+        "body": "latency_optimized",
+        "standard": None,
+        "priority": "priority",
+    }

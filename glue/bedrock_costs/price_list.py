@@ -42,7 +42,6 @@ REGION_CODES = {
 _NOT_ON_DEMAND = (
     "provisioned",
     "reserved",
-    "latency",
     "customization",
     "custom-model",
     "training",
@@ -126,6 +125,8 @@ def _price(attrs: dict, dimension: dict, sku: str) -> OfferPrice | SetAside:
     if not region or not name:
         return SetAside(sku, "no Region or model name")
     tier = next((t for t in ("flex", "priority", "batch") if t in text), "standard")
+    if "latency" in text:  # latency-optimized SKUs are their own price tier
+        tier = "latency_optimized"
     routing = "global" if re.search(r"global", text) else "*"
     long_context = "longcontext" in text.replace(" ", "").replace("-", "")
     price = (Decimal(dimension["pricePerUnit"]["USD"]) * factor).normalize()

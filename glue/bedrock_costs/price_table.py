@@ -50,7 +50,7 @@ HEADER = (
 )
 PRICE_COLUMNS = ("input_per_mtok", "output_per_mtok", "cache_read_per_mtok", "cache_write_per_mtok")
 ROUTINGS = ("in_region", "geo", "global")
-TIERS = ("standard", "priority", "flex", "batch")
+TIERS = ("standard", "priority", "flex", "batch", "latency_optimized")
 ROUTING_PREFIXES = ("us", "eu", "apac", "jp", "au", "ca", "us-gov", "global")
 # Prices are stored as DECIMAL(18,6) per million tokens, so one per token fits DECIMAL(12,12):
 # the cost of any bigint token count is then exact in DECIMAL(32,12) without precision loss.

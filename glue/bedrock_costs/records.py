@@ -86,7 +86,9 @@ def parse_records(lines: DataFrame) -> DataFrame:
         .otherwise(F.lit("success"))
         .alias("status"),
         r["errorCode"].alias("error_code"),
-        _service_tier(r["serviceTier"], r["output"]["outputBodyJson"]).alias("service_tier"),
+        _service_tier(
+            r["serviceTier"], r["performanceConfig"], r["output"]["outputBodyJson"]
+        ).alias("service_tier"),
         metadata.alias("request_metadata"),
         "source_file",
         _path_date(F.col("source_file")).alias("path_date"),
@@ -182,12 +184,27 @@ def _latency_ms(output_body: Column) -> Column:
     return F.coalesce(converse, F.when(stream != "", stream)).cast("bigint")
 
 
-def _service_tier(top_level: Column, output_body: Column) -> Column:
-    """The tier the log records (a string or {"type": …}), else null; `default` is standard."""
+def _service_tier(top_level: Column, performance: Column, output_body: Column) -> Column:
+    """The tier the log records, else null; `default` is standard.
+
+    Latency-optimized inference (`performanceConfig.latency = optimized`, at the top level or in
+    the response) is its own price tier, `latency_optimized`, unless another tier is logged.
+    """
     from_object = F.get_json_object(top_level, "$.type")
     from_body = F.get_json_object(output_body, "$.serviceTier.type")
     logged = F.lower(F.coalesce(from_object, top_level, from_body))
-    return F.when(logged == "default", F.lit("standard")).otherwise(logged)
+    latency = F.lower(
+        F.coalesce(
+            F.get_json_object(performance, "$.latency"),
+            F.get_json_object(output_body, "$.performanceConfig.latency"),
+        )
+    )
+    is_standard = logged.isNull() | logged.isin("default", "standard")
+    return (
+        F.when(is_standard & (latency == "optimized"), F.lit("latency_optimized"))
+        .when(logged == "default", F.lit("standard"))
+        .otherwise(logged)
+    )
 
 
 def _path_date(source_file: Column) -> Column:
