@@ -11,34 +11,14 @@ unit; anything that is not an on-demand token price is set aside with the reason
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from bedrock_costs.model_names import fold
+from bedrock_costs.usage_types import parse_usage_type
 
 OFFER_CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
-REGION_CODES = {
-    "USE1": "us-east-1",
-    "USE2": "us-east-2",
-    "USW1": "us-west-1",
-    "USW2": "us-west-2",
-    "EUW1": "eu-west-1",
-    "EUW2": "eu-west-2",
-    "EUW3": "eu-west-3",
-    "EUC1": "eu-central-1",
-    "EUN1": "eu-north-1",
-    "APN1": "ap-northeast-1",
-    "APN2": "ap-northeast-2",
-    "APS1": "ap-southeast-1",
-    "APS2": "ap-southeast-2",
-    "APS3": "ap-south-1",
-    "CAN1": "ca-central-1",
-    "SAE1": "sa-east-1",
-    "UGW1": "us-gov-west-1",
-    "UGE1": "us-gov-east-1",
-}
 _NOT_ON_DEMAND = (
     "provisioned",
     "reserved",
@@ -109,42 +89,32 @@ def _dimensions(terms: dict) -> Iterator[dict]:
 
 def _price(attrs: dict, dimension: dict, sku: str) -> OfferPrice | SetAside:
     usage_type = attrs.get("usagetype", "")
-    text = " ".join(
-        [usage_type, attrs.get("inferenceType", ""), dimension.get("description", "")]
-    ).lower()
+    context = f"{attrs.get('inferenceType', '')} {dimension.get('description', '')}"
+    text = f"{usage_type} {context}".lower()
     if any(word in text for word in _NOT_ON_DEMAND):
         return SetAside(sku, "not an on-demand token price")
-    kind = _kind(text)
-    if kind is None:
+    parsed = parse_usage_type(usage_type, context)
+    if parsed.kind is None:
         return SetAside(sku, "not a token price")
     factor = _per_mtok_factor(dimension)
     if factor is None:
         return SetAside(sku, f"unit {dimension.get('unit')!r} is not a token unit we know")
-    region = attrs.get("regionCode") or REGION_CODES.get(usage_type.split("-", 1)[0], "")
-    name = _name(attrs)
+    region = attrs.get("regionCode") or parsed.region
+    name = _name(attrs) or parsed.billing_name
     if not region or not name:
         return SetAside(sku, "no Region or model name")
-    tier = next((t for t in ("flex", "priority", "batch") if t in text), "standard")
-    if "latency" in text:  # latency-optimized SKUs are their own price tier
-        tier = "latency_optimized"
-    routing = "global" if re.search(r"global", text) else "*"
     long_context = "longcontext" in text.replace(" ", "").replace("-", "")
     price = (Decimal(dimension["pricePerUnit"]["USD"]) * factor).normalize()
-    return OfferPrice(name, region, routing, tier, 200_000 if long_context else 0, kind, price, sku)
-
-
-def _kind(text: str) -> str | None:
-    """Cache kinds first: their names contain `input` too."""
-    squashed = text.replace(" ", "-")
-    if "cache-read" in squashed:
-        return "cache_read"
-    if "cache-write" in squashed:
-        return "cache_write_1h" if re.search(r"1h|1-hour|one-hour", squashed) else "cache_write"
-    if "input" in squashed and "token" in squashed:
-        return "input"
-    if "output" in squashed and "token" in squashed:
-        return "output"
-    return None
+    return OfferPrice(
+        name,
+        region,
+        parsed.routing,
+        parsed.tier,
+        200_000 if long_context else 0,
+        parsed.kind,
+        price,
+        sku,
+    )
 
 
 def _per_mtok_factor(dimension: dict) -> Decimal | None:
@@ -166,8 +136,7 @@ def _name(attrs: dict) -> str:
         value = attrs.get(key, "").strip()
         if value and value.lower() not in ("unknown", "amazon bedrock", "amazon bedrock service"):
             return value
-    billing = attrs.get("usagetype", "").split("-")
-    return billing[1] if len(billing) > 2 else ""
+    return ""
 
 
 def model_of(price: OfferPrice, names: dict[str, str]) -> str | None:

@@ -1,0 +1,97 @@
+"""The Bedrock usage-type grammar shared by the Price List reader and CUR reconciliation.
+
+`{REGIONCODE}-{BillingModelName}-{token-type}[-{tier}][-cross-region-global]`, mantle variants
+(`USW2-anthropic.claude-opus-4-8-mantle-cache-write-tokens-global-standard`) and Marketplace forms
+(`USE1-MP:USE1_InputTokenCount_Global-Units`). Cache kinds are checked first: their names contain
+`input` too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bedrock_costs.model_names import fold
+
+REGION_CODES = {
+    "USE1": "us-east-1",
+    "USE2": "us-east-2",
+    "USW1": "us-west-1",
+    "USW2": "us-west-2",
+    "EUW1": "eu-west-1",
+    "EUW2": "eu-west-2",
+    "EUW3": "eu-west-3",
+    "EUC1": "eu-central-1",
+    "EUC2": "eu-central-2",
+    "EUN1": "eu-north-1",
+    "EUS1": "eu-south-1",
+    "EUS2": "eu-south-2",
+    "APN1": "ap-northeast-1",
+    "APN2": "ap-northeast-2",
+    "APN3": "ap-northeast-3",
+    "APS1": "ap-southeast-1",
+    "APS2": "ap-southeast-2",
+    "APS3": "ap-south-1",
+    "CAN1": "ca-central-1",
+    "SAE1": "sa-east-1",
+    "UGW1": "us-gov-west-1",
+    "UGE1": "us-gov-east-1",
+}
+TIER_WORDS = (
+    ("flex", "flex"),
+    ("priority", "priority"),
+    ("batch", "batch"),
+    ("latency", "latency_optimized"),
+)
+_KIND_START = re.compile(r"-(?=(input|output|cache)[-_])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class UsageType:
+    region: str | None
+    billing_name: str | None  # None for Marketplace forms: the product name says the model
+    kind: str | None  # input, output, cache_read, cache_write, cache_write_1h
+    routing: str  # global, or * (regional: in-Region and geographic calls share it)
+    tier: str
+    marketplace: bool
+
+
+def parse_usage_type(usage_type: str, context: str = "") -> UsageType:
+    """Decode one usage type; `context` (inference type, description) helps classify the kind."""
+    code, _, rest = usage_type.partition("-")
+    marketplace = rest.startswith("MP:")
+    text = f"{usage_type} {context}".lower()
+    return UsageType(
+        region=REGION_CODES.get(code),
+        billing_name=None if marketplace else _billing_name(rest),
+        kind=token_kind(text),
+        routing="global" if "global" in text else "*",
+        tier=next((tier for word, tier in TIER_WORDS if word in text), "standard"),
+        marketplace=marketplace,
+    )
+
+
+def token_kind(text: str) -> str | None:
+    squashed = text.lower().replace(" ", "-").replace("_", "-")
+    if "cache-read" in squashed:
+        return "cache_read"
+    if "cache-write" in squashed:
+        return "cache_write_1h" if re.search(r"1h|1-hour|one-hour", squashed) else "cache_write"
+    if "input" in squashed and "token" in squashed:
+        return "input"
+    if "output" in squashed and "token" in squashed:
+        return "output"
+    return None
+
+
+def _billing_name(rest: str) -> str | None:
+    match = _KIND_START.search(rest)
+    name = rest[: match.start()] if match else ""
+    return name.removesuffix("-mantle") or None
+
+
+def billing_model(usage: UsageType, product_name: str | None, names: dict[str, str]) -> str | None:
+    """The model id a billed line is for: its billing name, or for Marketplace lines the product
+    name (`Claude 3 Haiku (Amazon Bedrock Edition)`), looked up in pricing/model_names.csv."""
+    name = usage.billing_name or product_name
+    return names.get(fold(name)) if name else None

@@ -1,0 +1,101 @@
+import pytest
+
+from bedrock_costs.usage_types import UsageType, parse_usage_type
+
+
+@pytest.mark.parametrize(
+    ("usage_type", "expected"),
+    [
+        (
+            "USE1-Claude4.6Sonnet-input-tokens",
+            UsageType("us-east-1", "Claude4.6Sonnet", "input", "*", "standard", False),
+        ),
+        (
+            "USE1-Claude4.6Sonnet-cache-read-input-token-count",
+            UsageType("us-east-1", "Claude4.6Sonnet", "cache_read", "*", "standard", False),
+        ),
+        (
+            "USE1-Nova2.0Lite-input-tokens-flex",
+            UsageType("us-east-1", "Nova2.0Lite", "input", "*", "flex", False),
+        ),
+        (
+            "USE1-gpt-oss-120b-output-tokens-priority",
+            UsageType("us-east-1", "gpt-oss-120b", "output", "*", "priority", False),
+        ),
+        (
+            "USE1-Claude4.6Opus-input-tokens-cross-region-global",
+            UsageType("us-east-1", "Claude4.6Opus", "input", "global", "standard", False),
+        ),
+        (
+            "USW2-Claude4.5Haiku-cache-write-input-token-count-cross-region-global",
+            UsageType("us-west-2", "Claude4.5Haiku", "cache_write", "global", "standard", False),
+        ),
+        (
+            "USE1-Claude4.6Sonnet-cache-write-1h-input-token-count",
+            UsageType("us-east-1", "Claude4.6Sonnet", "cache_write_1h", "*", "standard", False),
+        ),
+        (
+            "USW2-anthropic.claude-opus-4-8-mantle-cache-write-tokens-global-standard",
+            UsageType(
+                "us-west-2", "anthropic.claude-opus-4-8", "cache_write", "global", "standard", False
+            ),
+        ),
+        (
+            "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard",
+            UsageType("us-east-1", "openai.gpt-oss-120b", "input", "*", "standard", False),
+        ),
+        (
+            "USE1-TitanEmbeddingV2-Text-input-tokens",
+            UsageType("us-east-1", "TitanEmbeddingV2-Text", "input", "*", "standard", False),
+        ),
+        (
+            "USE1-MP:USE1_InputTokenCount-Units",
+            UsageType("us-east-1", None, "input", "*", "standard", True),
+        ),
+        (
+            "USW2-MP:USW2_OutputTokenCount-Units",
+            UsageType("us-west-2", None, "output", "*", "standard", True),
+        ),
+        (
+            "USE1-MP:USE1_InputTokenCount_Global-Units",
+            UsageType("us-east-1", None, "input", "global", "standard", True),
+        ),
+        (
+            "USE1-NovaCanvas-T2I-1024-Standard",
+            UsageType("us-east-1", None, None, "*", "standard", False),
+        ),
+        (
+            "XYZ9-Something-input-tokens",
+            UsageType(None, "Something", "input", "*", "standard", False),
+        ),
+    ],
+)
+def test_parse_usage_type_reads_the_documented_shapes(usage_type, expected):
+    assert parse_usage_type(usage_type) == expected
+
+
+def test_parse_usage_type_uses_context_to_classify():
+    parsed = parse_usage_type("USE1-NovaLite-units", "Prompt cache read input tokens")
+    assert (parsed.kind, parsed.billing_name) == ("cache_read", None)
+
+
+@pytest.mark.parametrize(
+    ("usage_type", "product", "model"),
+    [
+        ("USE1-Claude4.6Sonnet-input-tokens", None, "anthropic.claude-sonnet-4-6"),
+        ("USE1-NovaLite-input-tokens", None, "amazon.nova-lite-v1:0"),
+        ("USE1-Nova2.0Lite-input-tokens-flex", None, "amazon.nova-2-lite-v1:0"),
+        (
+            "USE1-MP:USE1_InputTokenCount-Units",
+            "Claude 3 Haiku (Amazon Bedrock Edition)",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+        ),
+        ("USE1-SomeNewModel-input-tokens", None, None),
+        ("USE1-MP:USE1_InputTokenCount-Units", None, None),
+    ],
+)
+def test_billing_model_maps_billing_and_product_names(usage_type, product, model):
+    from bedrock_costs.model_names import model_names
+    from bedrock_costs.usage_types import billing_model
+
+    assert billing_model(parse_usage_type(usage_type), product, model_names()) == model
