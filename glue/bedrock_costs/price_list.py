@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bedrock_costs.model_names import fold
 from bedrock_costs.usage_types import parse_usage_type
 
 OFFER_CODES = ("AmazonBedrock", "AmazonBedrockService", "AmazonBedrockFoundationModels")
@@ -137,7 +136,3 @@ def _name(attrs: dict) -> str:
         if value and value.lower() not in ("unknown", "amazon bedrock", "amazon bedrock service"):
             return value
     return ""
-
-
-def model_of(price: OfferPrice, names: dict[str, str]) -> str | None:
-    return names.get(fold(price.name))
