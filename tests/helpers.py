@@ -6,6 +6,7 @@ import csv
 import gzip
 import json
 import uuid
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -133,3 +134,58 @@ def cost(tokens: int, per_mtok: str) -> Decimal:
 
 def unique_database() -> str:
     return "t_" + uuid.uuid4().hex[:10]
+
+
+def cur_line(
+    usage_type: str,
+    amount: str,
+    cost: str,
+    *,
+    day: str = "2026-07-14",
+    account: str = ACCOUNT,
+    line_type: str = "Usage",
+    product_code: str = "AmazonBedrockService",
+    product_name: str = "Amazon Bedrock Service",
+    entity: str = "AWS",
+    region: str | None = "us-east-1",
+    principal: str | None = None,
+    unit: str | None = "1K tokens",
+    rate: str | None = None,
+    description: str = "",
+) -> dict:
+    """One CUR 2.0 line item as AWS writes it (amounts become doubles)."""
+    from bedrock_costs.sample_cur import cur_row
+
+    return cur_row(
+        date.fromisoformat(day),
+        account,
+        usage_type,
+        line_type,
+        product_code,
+        product_name,
+        entity,
+        region,
+        principal,
+        Decimal(amount),
+        unit,
+        Decimal(rate) if rate is not None else None,
+        Decimal(cost),
+        description,
+    )
+
+
+def write_cur(spark, root: Path, lines: list[dict], period: str = "2026-07", drop=()) -> Path:
+    """A CUR 2.0 export folder with one Parquet file for the period (columns in `drop` left out)."""
+    from bedrock_costs import schemas
+
+    columns = schemas.load("cur2").columns
+    frame = spark.createDataFrame(
+        [tuple(line.get(c.name) for c in columns) for line in lines],
+        schemas.load("cur2").spark_type(),
+    ).drop(*drop)
+    folder = root / "data" / f"BILLING_PERIOD={period}"
+    frame.coalesce(1).write.mode("overwrite").parquet(str(folder))
+    for extra in folder.iterdir():
+        if not extra.name.endswith(".parquet"):
+            extra.unlink()
+    return root

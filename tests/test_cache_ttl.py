@@ -103,6 +103,8 @@ def test_job_prices_one_hour_writes_at_their_own_rate(spark, tmp_path):
     )
     calls = {r.request_id: r for r in spark.table(f"{database}.invocations").take(10)}
     assert calls["split"].cache_write_cost == cost(2000, "1.25") + cost(1000, "2.00")
+    assert calls["split"].cache_write_1h_cost == cost(1000, "2.00")
+    assert calls["unsplit"].cache_write_1h_cost == 0
     assert calls["split"].total_cost == cost(100, "1.00") + cost(2000, "1.25") + cost(1000, "2.00")
     assert (calls["unsplit"].cache_write_cost, calls["unsplit"].cache_write_ttl_basis) == (
         cost(3000, "1.25"),

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 import pytest
 
-from bedrock_costs.usage_types import UsageType, parse_usage_type
+from bedrock_costs.usage_types import UsageType, parse_usage_type, unit_multiplier
 
 
 @pytest.mark.parametrize(
@@ -62,7 +64,7 @@ from bedrock_costs.usage_types import UsageType, parse_usage_type
         ),
         (
             "USE1-NovaCanvas-T2I-1024-Standard",
-            UsageType("us-east-1", None, None, "*", "standard", False),
+            UsageType("us-east-1", "NovaCanvas", None, "*", "standard", False, "image"),
         ),
         (
             "XYZ9-Something-input-tokens",
@@ -99,3 +101,38 @@ def test_billing_model_maps_billing_and_product_names(usage_type, product, model
     from bedrock_costs.usage_types import billing_model
 
     assert billing_model(parse_usage_type(usage_type), product, model_names()) == model
+
+
+@pytest.mark.parametrize(
+    ("usage_type", "name", "unit_kind"),
+    [
+        ("USE1-NovaCanvas-T2I-1024-Standard", "NovaCanvas", "image"),
+        ("USE1-TitanImageGeneratorV2-T2I-512-Premium", "TitanImageGeneratorV2", "image"),
+        ("USE1-NovaReel-T2V-720p", "NovaReel", "video_second"),
+        ("USW2-Rerank-v3.5-queries", "Rerank", "query"),
+        ("USE1-ProvisionedThroughput-ModelUnits", None, None),
+    ],
+)
+def test_per_unit_usage_types_name_their_model_and_unit(usage_type, name, unit_kind):
+    parsed = parse_usage_type(usage_type)
+    assert (parsed.kind, parsed.billing_name, parsed.unit_kind) == (None, name, unit_kind)
+
+
+@pytest.mark.parametrize(
+    ("pricing_unit", "description", "is_token", "expected"),
+    [
+        ("1K tokens", "", True, (Decimal(1000), "stated")),
+        ("1M tokens", "", True, (Decimal(1_000_000), "stated")),
+        ("tokens", "", True, (Decimal(1), "stated")),
+        ("1000 Tokens", "", True, (Decimal(1000), "stated")),
+        ("Units", "$0.25 per million input tokens", True, (Decimal(1_000_000), "described")),
+        ("Units", "USD 0.003 per 1K output tokens", True, (Decimal(1000), "described")),
+        ("Units", "Claude input tokens", True, (Decimal(1_000_000), "assumed")),
+        (None, None, True, (Decimal(1_000_000), "assumed")),
+        ("Images", "", False, (Decimal(1), "stated")),
+    ],
+)
+def test_pricing_units_to_tokens_saying_how_it_was_known(
+    pricing_unit, description, is_token, expected
+):
+    assert unit_multiplier(pricing_unit, description, is_token) == expected

@@ -23,27 +23,38 @@ def register_tables(
     spark: SparkSession, database: str, output_path: str, tag_columns: tuple[str, ...]
 ) -> None:
     """Create or extend both tables, then make the catalog's partitions match the folders."""
+    register_table(spark, database, output_path, "invocations", tag_columns)
+    register_table(spark, database, output_path, "quarantine")
+
+
+def register_table(
+    spark: SparkSession,
+    database: str,
+    output_path: str,
+    table: str,
+    extra: tuple[str, ...] = (),
+) -> None:
+    """Create or extend one table (its schema file plus `extra` string columns), sync partitions."""
     spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
-    for table, extra in (("invocations", tag_columns), ("quarantine", ())):
-        name = f"`{database}`.`{table}`"
-        schema = schemas.load(table)
-        location = storage.spark_path(storage.join(output_path, table))
-        if not spark.catalog.tableExists(f"{database}.{table}"):
-            columns = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
-            partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_keys)
-            spark.sql(
-                f"CREATE EXTERNAL TABLE {name} ({_ddl(columns)}) PARTITIONED BY ({partitions}) "
-                f"STORED AS PARQUET LOCATION '{location}' "
-                f"TBLPROPERTIES ('parquet.compression'='SNAPPY')"
-            )
-        else:
-            have = {c.name for c in spark.catalog.listColumns(f"{database}.{table}")}
-            wanted = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
-            new = [(column, kind) for column, kind in wanted if column not in have]
-            if new:
-                spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({_ddl(new)})")
-        spark.sql(f"MSCK REPAIR TABLE {name} SYNC PARTITIONS")
-        spark.catalog.refreshTable(f"{database}.{table}")  # a long-lived session sees the new files
+    name = f"`{database}`.`{table}`"
+    schema = schemas.load(table)
+    location = storage.spark_path(storage.join(output_path, table))
+    if not spark.catalog.tableExists(f"{database}.{table}"):
+        columns = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
+        partitions = ", ".join(f"`{c.name}` {c.type}" for c in schema.partition_keys)
+        spark.sql(
+            f"CREATE EXTERNAL TABLE {name} ({_ddl(columns)}) PARTITIONED BY ({partitions}) "
+            f"STORED AS PARQUET LOCATION '{location}' "
+            f"TBLPROPERTIES ('parquet.compression'='SNAPPY')"
+        )
+    else:
+        have = {c.name for c in spark.catalog.listColumns(f"{database}.{table}")}
+        wanted = [*[(c.name, c.type) for c in schema.columns], *[(t, "string") for t in extra]]
+        new = [(column, kind) for column, kind in wanted if column not in have]
+        if new:
+            spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({_ddl(new)})")
+    spark.sql(f"MSCK REPAIR TABLE {name} SYNC PARTITIONS")
+    spark.catalog.refreshTable(f"{database}.{table}")  # a long-lived session sees the new files
 
 
 def _ddl(columns: list[tuple[str, str]]) -> str:

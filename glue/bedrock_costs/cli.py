@@ -91,6 +91,52 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--seed", type=int, default=7, metavar="S", help="random seed (default 7)")
     sample.add_argument("--end-date", metavar="D", help="last day of traffic (default 2026-10-31)")
+    sample.add_argument(
+        "--with-cur",
+        nargs="?",
+        const="",
+        metavar="CUR_PATH",
+        help="also write a CUR 2.0 export billing these calls, with planted discrepancies "
+        "(default folder: the --output path with -cur appended)",
+    )
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="reconcile invocations with the CUR 2.0 bill and allocate it to calls",
+        description="Compare the invocations table under --output with the Bedrock line items "
+        "of a CUR 2.0 export, per day, account, Region, model, token class, routing and tier "
+        "(and IAM principal when the CUR has it); write the reconciliation and allocations "
+        "tables, replacing each billing period reconciled.",
+    )
+    reconcile.add_argument(
+        "--output", required=True, metavar="PATH", help="the run's --output (tables go there)"
+    )
+    reconcile.add_argument(
+        "--cur",
+        required=True,
+        metavar="PATH",
+        help="CUR 2.0 export: its root (data/, metadata/), its data/ folder or one "
+        "BILLING_PERIOD=YYYY-MM folder; local or s3://",
+    )
+    reconcile.add_argument(
+        "--billing-period", metavar="YYYY-MM", help="only this period (default: every one found)"
+    )
+    reconcile.add_argument(
+        "--pricing", metavar="CSV", help="price table to check drift against (default: shipped)"
+    )
+    reconcile.add_argument("--database", default=DEFAULT_DATABASE, metavar="NAME")
+    reconcile.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    focus = commands.add_parser(
+        "focus",
+        help="export FOCUS 1.2 cost rows",
+        description="Write the focus table (FinOps FOCUS 1.2 columns plus x_ extras) under "
+        "--output: allocated CUR cost per call for reconciled billing periods, estimates "
+        "otherwise.",
+    )
+    focus.add_argument("--output", required=True, metavar="PATH", help="the run's --output")
+    focus.add_argument("--billing-period", metavar="YYYY-MM", help="only this period")
+    focus.add_argument("--database", default=DEFAULT_DATABASE, metavar="NAME")
 
     demo = commands.add_parser(
         "demo",
@@ -102,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", default="demo-output", metavar="PATH", help="default ./demo-output"
     )
     demo.add_argument("--records", type=int, default=20_000, metavar="N")
+    demo.add_argument(
+        "--no-cur", action="store_true", help="skip the synthetic CUR and the reconciliation"
+    )
 
     pricing = commands.add_parser(
         "pricing",
@@ -227,7 +276,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sample":
         return commands.sample(args)
     if args.command == "demo":
-        return commands.demo(args.output, records=args.records)
+        return commands.demo(args.output, records=args.records, with_cur=not args.no_cur)
+    if args.command == "reconcile":
+        return commands.reconcile(args)
+    if args.command == "focus":
+        return commands.focus(args.output, args.billing_period, args.database)
     if args.command == "profiles":
         return commands.profiles_export(args.to, args.region)
     if args.command == "pricing":

@@ -49,8 +49,21 @@ def sample(args: argparse.Namespace) -> int:
     if args.records < 0 or args.days < 1:
         raise UsageError("--records must be 0 or more and --days 1 or more")
     end = parse_date(args.end_date, "--end-date") if args.end_date else None
+    spark, cur_path = None, None
+    if args.with_cur is not None:
+        from bedrock_costs.session import plain_session
+
+        cur_path = args.with_cur or args.output.rstrip("/") + "-cur"
+        if storage.is_s3(cur_path):
+            raise UsageError("--with-cur writes to a local folder")
+        spark = plain_session()
     counts = write_sample(
-        args.output, records=args.records, days=args.days, seed=args.seed, end=end
+        args.output,
+        records=args.records,
+        days=args.days,
+        seed=args.seed,
+        end=end,
+        cur=(spark, cur_path) if spark and cur_path else None,
     )
     print(
         f"wrote {counts['records']:,} calls in {counts['files']:,} objects under "
@@ -58,11 +71,66 @@ def sample(args: argparse.Namespace) -> int:
         f"{counts['malformed']} malformed lines, {counts['late']} delivered after midnight)"
     )
     print(f"profiles CSV: {Path(args.output) / 'profiles.csv'}")
+    if cur_path:
+        print(
+            f"CUR 2.0 export: {cur_path} ({counts['cur_lines']:,} line items, "
+            f"{counts['cur_periods']} billing period(s))"
+        )
     return EXIT_OK
 
 
-def demo(output: str, *, records: int) -> int:
-    """Sample logs, the invocation-cost job on them, then the headline numbers and paths."""
+def reconcile(args: argparse.Namespace) -> int:
+    from bedrock_costs.price_table import default_pricing_path
+    from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile, validate
+    from bedrock_costs.session import local_session
+
+    config = ReconcileConfig(
+        output_path=args.output,
+        cur_path=args.cur,
+        billing_period=args.billing_period,
+        pricing_path=args.pricing or default_pricing_path(),
+        database=args.database,
+    )
+    validate(config)  # before Spark starts: a bad input writes nothing
+    spark = local_session(config.output_path)
+    try:
+        summaries = run_reconcile(spark, config, progress=(lambda _: None) if args.quiet else _say)
+    except AccountingError as exc:
+        print(f"bedrock-costs: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not args.quiet:
+        for summary in summaries:
+            print(summary.human())
+            print(
+                "  summary              "
+                + storage.join(config.output_path, "_reconcile", f"{summary.billing_period}.json")
+            )
+    return EXIT_OK
+
+
+def focus(output: str, billing_period: str | None, database: str) -> int:
+    from bedrock_costs.focus import run_focus
+    from bedrock_costs.session import local_session
+
+    if not storage.exists(storage.join(output, "invocations")):
+        raise UsageError("no invocations table here: run `bedrock-costs run` first", file=output)
+    spark = local_session(output)
+    for export in run_focus(spark, output, billing_period=billing_period, database=database):
+        note = (
+            f", {export.left_out:,} unpriced call kinds left out (see `pricing coverage`)"
+            if export.left_out
+            else ""
+        )
+        print(
+            f"focus {export.billing_period}: {export.rows:,} rows, BilledCost USD "
+            f"{export.billed_cost:,.2f} ({export.cost_basis}){note}"
+        )
+    print(f"table: {storage.join(output, 'focus')} ({database}.focus)")
+    return EXIT_OK
+
+
+def demo(output: str, *, records: int, with_cur: bool = True) -> int:
+    """Sample logs (and their CUR), the jobs on them, then the headline numbers and paths."""
     from bedrock_costs.job import run_invocation_costs, validate_inputs
     from bedrock_costs.price_table import default_pricing_path
     from bedrock_costs.report import headline
@@ -70,12 +138,17 @@ def demo(output: str, *, records: int) -> int:
     from bedrock_costs.session import local_session
 
     root = Path(output)
-    logs, tables = root / "sample-logs", root / "tables"
-    shutil.rmtree(logs, ignore_errors=True)  # the demo owns these folders: start clean
-    shutil.rmtree(tables, ignore_errors=True)
+    logs, tables, cur = root / "sample-logs", root / "tables", root / "sample-cur"
+    for folder in (logs, tables, cur):  # the demo owns these folders: start clean
+        shutil.rmtree(folder, ignore_errors=True)
     began = time.monotonic()
-    counts = write_sample(str(logs), records=records, days=7, seed=7)
+    spark = local_session(str(tables))
+    counts = write_sample(
+        str(logs), records=records, days=7, seed=7, cur=(spark, str(cur)) if with_cur else None
+    )
     print(f"1. sample logs: {counts['records']:,} calls in {counts['files']:,} objects -> {logs}")
+    if with_cur:
+        print(f"   sample CUR 2.0 export: {counts['cur_lines']:,} line items -> {cur}")
     config = RunConfig(
         logs_path=str(logs),
         output_path=str(tables),
@@ -83,19 +156,41 @@ def demo(output: str, *, records: int) -> int:
         profiles_path=str(logs / "profiles.csv"),
     )
     inputs = validate_inputs(config)
-    spark = local_session(config.output_path)
     summary = run_invocation_costs(spark, config, inputs, progress=_say)
     print("2. invocation-cost job:")
     print(summary.human())
     print(headline(spark, config.database))
+    if with_cur:
+        from bedrock_costs.focus import run_focus
+        from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile
+
+        print("4. reconciliation with the CUR and allocation of the bill:")
+        for reconciled in run_reconcile(
+            spark, ReconcileConfig(str(tables), str(cur)), progress=_say
+        ):
+            print(reconciled.human())
+        exports = run_focus(spark, str(tables))
+        print(
+            "5. FOCUS 1.2 export: "
+            + ", ".join(f"{e.billing_period} {e.rows:,} rows ({e.cost_basis})" for e in exports)
+        )
     print(f"\nDone in {time.monotonic() - began:.0f}s. Where everything is:")
-    print(f"  tables (Parquet)  {tables}/invocations, {tables}/quarantine")
+    names = "invocations, quarantine" + (", reconciliation, allocations, focus" if with_cur else "")
+    print(f"  tables (Parquet)  {tables}/{{{names}}}")
     print(f"  run summary       {tables}/_runs/{summary.run_id}.json")
+    if with_cur:
+        print(f"  reconciliation    {tables}/_reconcile/ (summary JSON, proposed price rows)")
     print(f"  catalog           {tables}/_catalog (database {config.database})")
     print(
         f"  query it          .venv/bin/bedrock-costs query --output {tables} "
         f'"SELECT tag_tenant, sum(total_cost) FROM {config.database}.invocations GROUP BY 1"'
     )
+    if with_cur:
+        print(
+            f"  who spent the bill .venv/bin/bedrock-costs query --output {tables} "
+            f"\"SELECT request_metadata['tenant'] AS tenant, sum(allocated_cost) "
+            f'FROM {config.database}.allocations GROUP BY 1 ORDER BY 2 DESC"'
+        )
     return EXIT_OK
 
 

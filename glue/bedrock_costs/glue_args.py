@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable, Sequence
 
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
+from bedrock_costs.price_table import default_pricing_path
+from bedrock_costs.reconcile_job import ReconcileConfig
 
 REQUIRED = ("logs_path", "output_path", "pricing_path")
 OPTIONAL = (
@@ -18,6 +20,8 @@ OPTIONAL = (
     "default_tier",
     "unit_pricing_path",
 )
+RECONCILE_REQUIRED = ("output_path", "cur_path")
+RECONCILE_OPTIONAL = ("billing_period", "pricing_path", "database")
 Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
 
 
@@ -43,9 +47,29 @@ def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, s
     return args, config
 
 
+def glue_reconcile_config(
+    argv: Sequence[str], resolve: Resolver
+) -> tuple[dict[str, str], ReconcileConfig]:
+    """The reconciliation job's arguments: --output_path --cur_path [--billing_period ...]."""
+    names = [
+        "JOB_NAME",
+        *RECONCILE_REQUIRED,
+        *[o for o in RECONCILE_OPTIONAL if f"--{o}" in argv],
+    ]
+    args = resolve(argv, names)
+    config = ReconcileConfig(
+        output_path=args["output_path"],
+        cur_path=args["cur_path"],
+        billing_period=args.get("billing_period") or None,
+        pricing_path=args.get("pricing_path") or default_pricing_path(),
+        database=args.get("database") or DEFAULT_DATABASE,
+    )
+    return args, config
+
+
 def local_resolved_options(argv: Sequence[str], names: list[str]) -> dict[str, str]:
     """getResolvedOptions' behaviour without the Glue runtime (JOB_NAME may be left out)."""
-    parser = argparse.ArgumentParser(prog="invocation_costs.py", allow_abbrev=False)
+    parser = argparse.ArgumentParser(prog=argv[0].rsplit("/", 1)[-1], allow_abbrev=False)
     for name in names:
         parser.add_argument(
             f"--{name}",

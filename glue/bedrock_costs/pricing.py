@@ -113,6 +113,7 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         for kind in ("input", "output", "cache_read")
     }
     parts["cache_write"] = F.coalesce(cache_write_cost(chosen), zero)
+    one_hour_part = F.coalesce(cache_write_1h_cost(chosen), zero)
     total = (
         parts["input"]
         + parts["output"]
@@ -141,6 +142,7 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
             F.when(is_priced, cost).cast(COST_TYPE).alias(f"{kind}_cost")
             for kind, cost in parts.items()
         ],
+        F.when(is_priced, one_hour_part).cast(COST_TYPE).alias("cache_write_1h_cost"),
         F.when(is_priced, F.col("unit_cost")).cast(COST_TYPE).alias("unit_cost"),
         F.when(is_priced, total).cast(COST_TYPE).alias("total_cost"),
         F.lit("USD").alias("currency"),
@@ -156,12 +158,14 @@ def cache_write_cost(chosen: Column) -> Column:
 
     Kept at DECIMAL(33,12) so the total of the four kinds stays exact (DECIMAL(35,12)).
     """
-    one_hour = F.col("cache_write_1h_tokens")
-    five_minutes = F.col("cache_write_tokens") - one_hour
+    five_minutes = F.col("cache_write_tokens") - F.col("cache_write_1h_tokens")
+    return per_mtok_cost(five_minutes, chosen["cache_write_per_mtok"]) + cache_write_1h_cost(chosen)
+
+
+def cache_write_1h_cost(chosen: Column) -> Column:
+    """1-hour writes at their price, else at the 5-minute one (basis 1h_at_5m_rate)."""
     one_hour_price = F.coalesce(chosen["cache_write_1h_per_mtok"], chosen["cache_write_per_mtok"])
-    return per_mtok_cost(five_minutes, chosen["cache_write_per_mtok"]) + per_mtok_cost(
-        one_hour, one_hour_price
-    )
+    return per_mtok_cost(F.col("cache_write_1h_tokens"), one_hour_price)
 
 
 def apply_unit_prices(invocations: DataFrame, unit_prices: DataFrame) -> DataFrame:
@@ -188,7 +192,8 @@ def apply_unit_prices(invocations: DataFrame, unit_prices: DataFrame) -> DataFra
     )
     chosen = F.get(F.filter("unit_candidates", applies), 0)
     units = (
-        F.when(chosen["unit"] == "image", F.coalesce(F.col("image_count"), F.lit(1)))
+        F.when(chosen["unit"].isNotNull() & F.col("error_code").isNotNull(), F.lit(0))  # no output
+        .when(chosen["unit"] == "image", F.coalesce(F.col("image_count"), F.lit(1)))
         .when(chosen["unit"] == "video_second", F.col("video_seconds"))
         .when(chosen["unit"] == "query", F.lit(1))
         .cast("decimal(18,6)")

@@ -7,9 +7,22 @@ import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bedrock_costs.logfiles import PERMISSION_MARKER
-from bedrock_costs.sample_traffic import ACCOUNTS, Draws, build_record, profile_rows, routes
+from bedrock_costs.sample_traffic import (
+    ACCOUNTS,
+    Billed,
+    Draws,
+    build_record,
+    profile_rows,
+    routes,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from bedrock_costs.sample_cur import BillBook
 
 DEFAULT_END_DATE = date(2026, 10, 31)
 
@@ -22,6 +35,12 @@ class SampleWriter(Draws):
         self.root, self.end, self.days = root, end, days
         self.objects: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         self.sequence = 0
+        self.book: BillBook | None = None  # set when a CUR is wanted: what AWS would bill
+
+    def bill(self, account: str, record: dict, billed: Billed) -> None:
+        if self.book is not None:
+            day = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).date()
+            self.book.add(account, record["region"], day, record["identity"]["arn"], billed)
 
     def event_time(self) -> datetime:
         day = self.end - timedelta(days=self.rng.randrange(self.days))
@@ -57,11 +76,25 @@ class SampleWriter(Draws):
 
 
 def write_sample(
-    output: str, *, records: int, days: int, seed: int, end: date | None = None
+    output: str,
+    *,
+    records: int,
+    days: int,
+    seed: int,
+    end: date | None = None,
+    cur: tuple[SparkSession, str] | None = None,
 ) -> dict[str, int]:
-    """Write `records` calls (plus planted duplicates and bad lines); return what was written."""
+    """Write `records` calls (plus planted duplicates and bad lines); return what was written.
+
+    With `cur` (a session to write Parquet with, and a folder), also a CUR 2.0 export billing
+    those calls; keep it out of the logs folder, which `run` reads whole.
+    """
     root = Path(output)
     writer = SampleWriter(root, seed, end or DEFAULT_END_DATE, max(1, days))
+    if cur is not None:
+        from bedrock_costs.sample_cur import BillBook
+
+        writer.book = BillBook()
     counts = {"records": 0, "duplicates": 0, "malformed": 0, "late": 0}
     chosen_routes = {a: routes(a) for a in ACCOUNTS}
     for _ in range(records):
@@ -69,7 +102,8 @@ def write_sample(
         options = chosen_routes[account]
         route = writer.rng.choices(options, weights=[r.weight for r in options])[0]
         when = writer.event_time()
-        record = build_record(writer, account, route, when)
+        record, billed = build_record(writer, account, route, when)
+        writer.bill(account, record, billed)
         line = json.dumps(record, separators=(",", ":"))
         delivered = when + timedelta(minutes=writer.rng.randrange(1, 4))
         counts["late"] += delivered.date() != when.date()
@@ -86,6 +120,11 @@ def write_sample(
     counts["files"] = writer.flush()
     _write_side_objects(root, writer)
     _write_profiles(root)
+    if cur is not None and writer.book is not None:
+        from bedrock_costs.sample_cur import write_cur
+
+        first = writer.end - timedelta(days=writer.days - 1)
+        counts |= write_cur(cur[0], Path(cur[1]), writer.book, first, writer.end)
     return counts
 
 
@@ -95,7 +134,8 @@ def _plant_midnight_records(writer: SampleWriter) -> int:
         day = writer.end - timedelta(days=1)
         when = datetime(day.year, day.month, day.day, 23, minute, 30, tzinfo=UTC)
         route = routes(account)[0]
-        record = build_record(writer, account, route, when)
+        record, billed = build_record(writer, account, route, when)
+        writer.bill(account, record, billed)
         writer.add(account, record["region"], when + timedelta(minutes=3), json.dumps(record))
     return 2
 

@@ -42,6 +42,19 @@ class Route:
     cache: bool = False
     embedding: bool = False
     image: bool = False
+    billed: str | None = None  # the base model AWS bills; None: not billed per call
+    billed_routing: str = "in_region"  # in_region, geo or global, as the price table says
+
+
+@dataclass(frozen=True)
+class Billed:
+    """What one sample call is billed for: the ground truth the synthetic CUR is built from."""
+
+    model: str | None
+    routing: str
+    tokens: dict[str, int]  # input, output, cache_read, cache_write (all TTLs)
+    cache_write_1h: int
+    images: tuple[int, int, str] | None  # count, larger side, quality
 
 
 def routes(account: str) -> list[Route]:
@@ -50,33 +63,68 @@ def routes(account: str) -> list[Route]:
         "anthropic.claude-haiku-4-5-20251001-v1:0",
     )
     chat, stream = ("Converse", "ConverseStream"), ("InvokeModel", "InvokeModelWithResponseStream")
+    opus, claude35, llama = (
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "meta.llama3-3-70b-instruct-v1:0",
+    )
+    micro, lite, pro = ("amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0")
+    embed, image = ("amazon.titan-embed-text-v2:0", "amazon.titan-image-generator-v2:0")
+    east, west = ("us-east-1",), ("us-west-2",)
     return [
-        Route(f"global.{sonnet}", ("us-east-1", "us-west-2"), chat, 18, cache=True),
-        Route(f"us.{haiku}", ("us-east-1", "us-west-2"), chat + stream, 16, cache=True),
-        Route(f"eu.{haiku}", ("eu-central-1",), chat, 8, cache=True),
-        Route(f"us.{sonnet}", ("us-east-2",), chat, 5, cache=True),
-        Route("anthropic.claude-3-5-haiku-20241022-v1:0", ("us-west-2",), stream, 6),
-        Route("us.amazon.nova-micro-v1:0", ("us-east-1",), chat, 10),
-        Route("amazon.nova-lite-v1:0", ("us-east-1",), chat, 7),
-        Route("amazon.nova-pro-v1:0", ("us-east-1",), chat, 4, cache=True),
-        Route("meta.llama3-3-70b-instruct-v1:0", ("us-east-1",), ("InvokeModel",), 3),
         Route(
-            "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0",
-            ("us-east-1",),
+            f"global.{sonnet}",
+            (*east, *west),
+            chat,
+            18,
+            True,
+            billed=sonnet,
+            billed_routing="global",
+        ),
+        Route(
+            f"us.{haiku}",
+            (*east, *west),
+            chat + stream,
+            16,
+            True,
+            billed=haiku,
+            billed_routing="geo",
+        ),
+        Route(f"eu.{haiku}", ("eu-central-1",), chat, 8, True, billed=haiku, billed_routing="geo"),
+        Route(f"us.{sonnet}", ("us-east-2",), chat, 5, True, billed=sonnet, billed_routing="geo"),
+        Route(claude35, west, stream, 6, billed=claude35),
+        Route(f"us.{micro}", east, chat, 10, billed=micro, billed_routing="geo"),
+        Route(lite, east, chat, 7, billed=lite),
+        Route(pro, east, chat, 4, cache=True, billed=pro),
+        Route(llama, east, ("InvokeModel",), 3, billed=llama),
+        Route(
+            f"arn:aws:bedrock:us-east-1::foundation-model/{embed}",
+            east,
             ("InvokeModel",),
             8,
             embedding=True,
+            billed=embed,
         ),
-        Route("amazon.titan-image-generator-v2:0", ("us-east-1",), ("InvokeModel",), 2, image=True),
+        Route(image, east, ("InvokeModel",), 2, image=True, billed=image),
         Route(
-            f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.anthropic.claude-opus-4-5-20251101-v1:0",
-            ("us-west-2",),
+            f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.{opus}",
+            west,
             chat,
             3,
             cache=True,
+            billed=opus,
+            billed_routing="global",
         ),
-        Route(_app_profile(account, "us-east-1", 0), ("us-east-1",), chat, 6, cache=True),
-        Route(_app_profile(account, "us-west-2", 1), ("us-west-2",), chat, 4),
+        Route(
+            _app_profile(account, "us-east-1", 0),
+            east,
+            chat,
+            6,
+            cache=True,
+            billed=sonnet,
+            billed_routing="geo",
+        ),
+        Route(_app_profile(account, "us-west-2", 1), west, chat, 4, billed=pro),
         Route(
             f"arn:aws:bedrock:us-east-1:{account}:provisioned-model/pt{account[:4]}abcdef",
             ("us-east-1",),
@@ -126,11 +174,13 @@ TAG_KEYS = (
 )
 
 
-def build_record(writer: Draws, account: str, route: Route, when: datetime) -> dict:
+def build_record(writer: Draws, account: str, route: Route, when: datetime) -> tuple[dict, Billed]:
+    """One log record, and what AWS bills for the call."""
     rng = writer.rng
     region = rng.choice(route.regions)
     operation = rng.choice(route.operations)
     failed = rng.random() < 0.02
+    one_hour = 0
     prompt = writer.text(30, 250)
     tokens = _tokens(rng, route, prompt, failed)
     record: dict = {
@@ -158,15 +208,17 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> d
     elif route.image:
         record["output"] = {"outputContentType": "application/json"}
     elif not route.embedding:
+        answer = writer.text(10, 120)
+        body, one_hour = _output_body(
+            rng,
+            operation,
+            answer,
+            tokens,
+            long_ttl="anthropic.claude" in route.model_id and "3-5" not in route.model_id,
+        )
         record["output"] = {
             "outputContentType": "application/json",
-            "outputBodyJson": _output_body(
-                rng,
-                operation,
-                writer.text(10, 120),
-                tokens,
-                long_ttl="anthropic.claude" in route.model_id and "3-5" not in route.model_id,
-            ),
+            "outputBodyJson": body,
             "outputTokenCount": tokens["output"],
         }
     else:
@@ -187,7 +239,12 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> d
     metadata = {key: rng.choice(values) for key, share, values in TAG_KEYS if rng.random() < share}
     if metadata and (operation.startswith("Converse") or rng.random() < 0.5):
         record["requestMetadata"] = metadata
-    return record
+    images = None
+    if route.image and not failed:
+        config = record["input"]["inputBodyJson"]["imageGenerationConfig"]
+        images = (config["numberOfImages"], config["width"], config["quality"])
+    billed = Billed(route.billed, route.billed_routing, tokens, one_hour, images)
+    return record, billed
 
 
 def _tokens(rng: random.Random, route: Route, prompt: str, failed: bool) -> dict[str, int]:
@@ -244,7 +301,8 @@ def _input_body(route: Route, operation: str, prompt: str, rng: random.Random) -
 
 def _output_body(
     rng: random.Random, operation: str, answer: str, tokens: dict[str, int], *, long_ttl: bool
-) -> object:
+) -> tuple[object, int]:
+    """The response body, and how many cache-write tokens it says were written for 1 hour."""
     latency = rng.randrange(300, 9000)
     written = tokens["cache_write"]
     one_hour = rng.choice((0, 0, written, written // 3)) if written and long_ttl else 0
@@ -254,7 +312,7 @@ def _output_body(
             for ttl, n in (("1h", one_hour), ("5m", written - one_hour))
             if n
         ]
-        return {
+        converse = {
             "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
             "stopReason": "end_turn",
             "metrics": {"latencyMs": latency},
@@ -267,6 +325,7 @@ def _output_body(
                 **({"cacheDetails": details} if details else {}),
             },
         }
+        return converse, one_hour
     usage = {
         "input_tokens": tokens["input"],
         "output_tokens": tokens["output"],
@@ -278,7 +337,7 @@ def _output_body(
         },
     }
     if operation == "InvokeModel":
-        return {
+        message = {
             "id": "msg_01",
             "type": "message",
             "role": "assistant",
@@ -286,7 +345,8 @@ def _output_body(
             "stop_reason": "end_turn",
             "usage": usage,
         }
-    return [
+        return message, one_hour
+    events = [
         {"type": "message_start", "message": {"usage": usage}},
         {"type": "content_block_delta", "delta": {"type": "text_delta", "text": answer}},
         {
@@ -300,3 +360,4 @@ def _output_body(
         },
         "[DONE]",
     ]
+    return events, one_hour

@@ -15,6 +15,7 @@ _PRIMITIVES: dict[str, T.DataType] = {
     "bigint": T.LongType(),
     "int": T.IntegerType(),
     "boolean": T.BooleanType(),
+    "double": T.DoubleType(),
     "date": T.DateType(),
     "timestamp": T.TimestampType(),
 }

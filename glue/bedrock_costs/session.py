@@ -60,3 +60,23 @@ def local_session(output_path: str, *, master: str | None = None) -> SparkSessio
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def plain_session() -> SparkSession:
+    """A small SparkSession without a metastore, for writing files (the sample's CUR)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.appName("bedrock-costs-sample")
+        .master(os.environ.get("BEDROCK_COSTS_SPARK_MASTER", "local[*]"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}",
+        )
+    )
+    for key, value in RUN_SETTINGS.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark

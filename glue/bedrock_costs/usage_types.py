@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bedrock_costs.model_names import fold
 
@@ -54,6 +55,7 @@ class UsageType:
     routing: str  # global, or * (regional: in-Region and geographic calls share it)
     tier: str
     marketplace: bool
+    unit_kind: str | None = None  # image, video_second or query for per-unit SKUs, else None
 
 
 def parse_usage_type(usage_type: str, context: str = "") -> UsageType:
@@ -61,14 +63,57 @@ def parse_usage_type(usage_type: str, context: str = "") -> UsageType:
     code, _, rest = usage_type.partition("-")
     marketplace = rest.startswith("MP:")
     text = f"{usage_type} {context}".lower()
+    kind = token_kind(text)
+    units = None if kind else unit_kind(usage_type)
+    name = _billing_name(rest) if kind else rest.split("-", 1)[0] if units else None
     return UsageType(
         region=REGION_CODES.get(code),
-        billing_name=None if marketplace else _billing_name(rest),
-        kind=token_kind(text),
+        billing_name=None if marketplace else name,
+        kind=kind,
         routing="global" if "global" in text else "*",
         tier=next((tier for word, tier in TIER_WORDS if word in text), "standard"),
         marketplace=marketplace,
+        unit_kind=units,
     )
+
+
+def unit_kind(usage_type: str) -> str | None:
+    """Per-unit SKUs: images (`USE1-NovaCanvas-T2I-1024-Standard`), video seconds, queries."""
+    text = usage_type.lower()
+    if re.search(r"-(t2v|i2v)\b|video|reel", text):
+        return "video_second"
+    if re.search(r"-(t2i|i2i)\b|image", text):
+        return "image"
+    if "rerank" in text or "quer" in text:
+        return "query"
+    return None
+
+
+_UNIT = re.compile(r"^(\d+)?\s*([km]|thousand|million)?\s*tokens?$")
+_SCALE = {None: 1, "k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+
+
+def unit_multiplier(
+    pricing_unit: str | None, description: str | None, is_token: bool
+) -> tuple[Decimal, str]:
+    """Tokens per unit of `line_item_usage_amount`, and how that was known.
+
+    `stated`: the pricing unit says it (`1K tokens`, `1M tokens`, `tokens`); `described`: the unit
+    is `Units` and the line description names thousands or millions; `assumed`: neither, so
+    millions (what Marketplace `-Units` token SKUs are quoted in). Per-unit SKUs count units.
+    """
+    unit = (pricing_unit or "").strip().lower()
+    if not is_token:
+        return Decimal(1), "stated"
+    if m := _UNIT.match(unit):
+        count = int(m[1]) if m[1] else 1
+        return Decimal(count * _SCALE[m[2]]), "stated"
+    words = (description or "").lower()
+    if re.search(r"\bmillion\b|\b1m\b|per 1,000,000", words):
+        return Decimal(1_000_000), "described"
+    if re.search(r"\bthousand\b|\b1k\b|per 1,000 ", words):
+        return Decimal(1_000), "described"
+    return Decimal(1_000_000), "assumed"
 
 
 def token_kind(text: str) -> str | None:

@@ -15,22 +15,27 @@ PARTITION_COLUMN = "usage_date"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
-def partition_folder(value: str | None) -> str:
-    return f"{PARTITION_COLUMN}={value if value is not None else NULL_PARTITION}"
+def partition_folder(value: str | None, column: str = PARTITION_COLUMN) -> str:
+    return f"{column}={value if value is not None else NULL_PARTITION}"
 
 
-def stage(frame: DataFrame, path: str) -> None:
-    """One Parquet file per usage_date partition (snappy) under a fresh staging folder."""
+def stage(frame: DataFrame, path: str, column: str = PARTITION_COLUMN) -> None:
+    """One Parquet file per partition (snappy) under a fresh staging folder."""
     (
-        frame.repartition(PARTITION_COLUMN)
+        frame.repartition(column)
         .write.mode("overwrite")
         .option("compression", "snappy")
-        .partitionBy(PARTITION_COLUMN)
+        .partitionBy(column)
         .parquet(storage.spark_path(path))
     )
 
 
-def publish(staged_table: str, live_table: str, partitions: set[str | None]) -> list[str]:
+def publish(
+    staged_table: str,
+    live_table: str,
+    partitions: set[str | None],
+    column: str = PARTITION_COLUMN,
+) -> list[str]:
     """Replace each processed partition by its staged folder, if any; return those written."""
     staged = (
         {p.rsplit("/", 1)[-1] for p in storage.list_dir(staged_table)[0]}
@@ -39,7 +44,7 @@ def publish(staged_table: str, live_table: str, partitions: set[str | None]) -> 
     )
     written = []
     for value in sorted(partitions, key=lambda v: (v is None, v or "")):
-        folder = partition_folder(value)
+        folder = partition_folder(value, column)
         storage.delete_tree(storage.join(live_table, folder))
         if folder in staged:
             storage.move_tree(storage.join(staged_table, folder), storage.join(live_table, folder))
