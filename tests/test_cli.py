@@ -8,12 +8,14 @@ import pytest
 
 from bedrock_costs.aws_sample_prices import COLUMNS as AWS_SAMPLE_COLUMNS
 from bedrock_costs.cli import main
-from helpers import PRICE_HEADER, key, price, record, write_csv, write_logs
+from helpers import PRICE_HEADER, key, price, record, unique_database, write_csv, write_logs
 
 BIN = Path(sys.executable).parent
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["sample"], ["demo"], ["query"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["sample"], ["demo"], ["query"], ["reconcile"], ["focus"]]
+)
 def test_every_command_prints_help(command, capsys):
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])
@@ -174,6 +176,69 @@ def test_demo_then_a_new_session_queries_the_tables_by_name(tmp_path):
     calls, ids, unpriced = (int(x) for x in query.stdout.splitlines()[3].strip("|").split("|"))
     assert calls == ids == summary["invocations_written"] > 390
     assert unpriced == summary["unpriced_total"]
+    assert "reconciliation 2026-10" in demo.stdout and "logs missing:" in demo.stdout
+    assert "FOCUS 1.2 export: 2026-10" in demo.stdout
+    bill = json.loads((tables / "_reconcile" / "2026-10.json").read_text())["cur_total"]
+    allocated = subprocess.run(
+        [
+            BIN / "bedrock-costs",
+            "query",
+            "--output",
+            str(tables),
+            "SELECT CAST(sum(allocated_cost) AS STRING) AS s FROM bedrock_costs.allocations",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert allocated.stdout.splitlines()[3].strip("| ") == bill
+
+
+def cli_error(capsys, *args: str) -> str:
+    code = main(list(args))
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and err.startswith("bedrock-costs: error: ")
+    return err
+
+
+def test_reconcile_and_focus_refuse_bad_inputs_before_writing(tmp_path, capsys):
+    out = tmp_path / "out"
+    err = cli_error(capsys, "reconcile", "--output", str(out), "--cur", str(tmp_path / "no"))
+    assert err.endswith("no: the CUR path does not exist")
+    (tmp_path / "cur" / "data" / "BILLING_PERIOD=2026-07").mkdir(parents=True)
+    err = cli_error(capsys, "reconcile", "--output", str(out), "--cur", str(tmp_path / "cur"))
+    assert "no Parquet files for this billing period" in err
+    err = cli_error(
+        capsys,
+        "reconcile",
+        "--output",
+        str(out),
+        "--cur",
+        str(tmp_path / "cur"),
+        "--billing-period",
+        "July",
+    )
+    assert "--billing-period expects YYYY-MM, got 'July'" in err
+    assert "no invocations table here" in cli_error(capsys, "focus", "--output", str(out))
+    assert not out.exists()
+
+
+def test_sample_with_cur_run_reconcile_focus_through_the_command_line(tmp_path, capsys):
+    logs, out = tmp_path / "logs", tmp_path / "out"
+    assert main(["sample", "--output", str(logs), "--records", "300", "--with-cur"]) == 0
+    printed = capsys.readouterr().out
+    assert f"CUR 2.0 export: {logs}-cur (" in printed
+    assert (tmp_path / "logs-cur" / "metadata" / "BILLING_PERIOD=2026-10").is_dir()
+    database = unique_database()
+    common = ["--output", str(out), "--database", database]
+    assert main(["run", "--logs", str(logs), *common, "--quiet"]) == 0
+    assert main(["reconcile", "--cur", f"{logs}-cur", *common]) == 0
+    printed = capsys.readouterr().out
+    assert "reconciliation 2026-10" in printed and "allocations" in printed
+    assert "proposed price rows" in printed
+    assert main(["focus", *common]) == 0
+    assert "focus 2026-10: " in capsys.readouterr().out
+    assert (out / "focus" / "billing_period=2026-10").is_dir()
 
 
 def test_pricing_validate_reports_valid_and_invalid_files(tmp_path, capsys):

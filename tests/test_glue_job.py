@@ -1,5 +1,6 @@
 import runpy
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,44 @@ def test_glue_entry_point_without_glue_writes_the_same_tables(spark, tmp_path, g
     )  # the plain path never touched Glue
     glue_rows = rows(spark, tmp_path / "glue-out" / "invocations")
     assert len(glue_rows) == 2 and glue_rows == rows(spark, tmp_path / "plain-out" / "invocations")
+
+
+def test_cur_reconcile_entry_point_reconciles_and_exports_focus(spark, tmp_path, glue_main):
+    from helpers import cur_line, write_cur
+
+    database = unique_database()
+    glue_main(False)(arguments(tmp_path, "out", database))
+    write_cur(
+        spark, tmp_path / "cur", [cur_line("USE1-Claude4.5Haiku-input-tokens", "0.01", "0.00001")]
+    )
+    _forget_glue()
+    sys.path.insert(0, str(FAKES))
+    main = runpy.run_path(str(ROOT / "jobs" / "cur_reconcile.py"), run_name="glue_job")["main"]
+    main(
+        [
+            "cur_reconcile.py",
+            "--JOB_NAME",
+            "bedrock-costs-reconcile",
+            "--output_path",
+            str(tmp_path / "out"),
+            "--cur_path",
+            str(tmp_path / "cur"),
+            "--database",
+            database,
+        ]
+    )
+    from awsglue import CALLS
+
+    names = ("JOB_NAME", "output_path", "cur_path", "database")
+    assert CALLS[0] == ("getResolvedOptions", names) and CALLS[-1] == ("commit",)
+    statuses = {
+        (r.token_kind, r.routing): r.status
+        for r in spark.table(f"{database}.reconciliation").collect()
+    }
+    assert statuses == {
+        ("input", "regional"): "matched",
+        ("output", "regional"): "cur_missing",
+        ("input", "global"): "cur_missing",
+    }
+    focus = spark.table(f"{database}.focus").collect()
+    assert {(r.x_RequestId, r.BilledCost) for r in focus} == {("a", Decimal("0.00001"))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import time
@@ -49,22 +50,25 @@ def sample(args: argparse.Namespace) -> int:
     if args.records < 0 or args.days < 1:
         raise UsageError("--records must be 0 or more and --days 1 or more")
     end = parse_date(args.end_date, "--end-date") if args.end_date else None
-    spark, cur_path = None, None
+    cur_path = None
     if args.with_cur is not None:
-        from bedrock_costs.session import plain_session
-
         cur_path = args.with_cur or args.output.rstrip("/") + "-cur"
         if storage.is_s3(cur_path):
             raise UsageError("--with-cur writes to a local folder")
-        spark = plain_session()
-    counts = write_sample(
-        args.output,
-        records=args.records,
-        days=args.days,
-        seed=args.seed,
-        end=end,
-        cur=(spark, cur_path) if spark and cur_path else None,
-    )
+    with contextlib.ExitStack() as stack:
+        spark = None
+        if cur_path:
+            from bedrock_costs.session import scratch_session
+
+            spark = stack.enter_context(scratch_session())
+        counts = write_sample(
+            args.output,
+            records=args.records,
+            days=args.days,
+            seed=args.seed,
+            end=end,
+            cur=(spark, cur_path) if spark and cur_path else None,
+        )
     print(
         f"wrote {counts['records']:,} calls in {counts['files']:,} objects under "
         f"{Path(args.output) / 'AWSLogs'} (+{counts['duplicates']} duplicate deliveries, "

@@ -85,7 +85,9 @@ def _focus(rows: DataFrame, billed: Column, basis: str, first_day: date) -> Data
         is_usage, F.when(is_token, F.col("usage") / per_million).otherwise(F.col("usage"))
     ).cast("decimal(38,12)")
     list_price = F.when(is_usage & has_call, F.col("list_unit_price"))
-    list_cost = F.coalesce((list_price * pricing_quantity).cast("decimal(38,12)"), billed)
+    # DECIMAL(12,6) x DECIMAL(24,12) is DECIMAL(37,18): exact, no precision-loss rounding
+    exact_product = list_price.cast("decimal(12,6)") * pricing_quantity.cast("decimal(24,12)")
+    list_cost = F.coalesce(exact_product.cast("decimal(38,12)"), billed)
     start = F.when(has_call, F.date_trunc("hour", "event_time")).otherwise(
         F.col("usage_date").cast("timestamp")
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -62,8 +64,14 @@ def local_session(output_path: str, *, master: str | None = None) -> SparkSessio
     return spark
 
 
-def plain_session() -> SparkSession:
-    """A small SparkSession without a metastore, for writing files (the sample's CUR)."""
+@contextmanager
+def scratch_session() -> Iterator[SparkSession]:
+    """The active session if there is one, else a small one without a metastore, stopped after
+    use (the sample's CUR is written with it), so a later local_session gets its catalog."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = (
         SparkSession.builder.appName("bedrock-costs-sample")
@@ -79,4 +87,7 @@ def plain_session() -> SparkSession:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    try:
+        yield spark
+    finally:
+        spark.stop()
