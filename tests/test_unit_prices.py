@@ -147,11 +147,13 @@ def test_apply_unit_prices_picks_size_and_quality(spark, tmp_path):
             ("video", "amazon.nova-reel-v1:1", None, None, None, Decimal("6.5")),
             ("rerank", "cohere.rerank-v3-5:0", None, None, None, None),
             ("text", "other.model", None, None, None, None),
+            ("failed", TITAN, 2, 512, "standard", None),
         ],
         "request_id string, model string, image_count int, image_size int, image_quality string, "
         "video_seconds decimal(18,6)",
     ).selectExpr(
         "*",
+        "CASE WHEN request_id = 'failed' THEN 'ValidationException' END AS error_code",
         "'us-east-1' AS region",
         "'in_region' AS routing",
         "'standard' AS service_tier",
@@ -167,6 +169,7 @@ def test_apply_unit_prices_picks_size_and_quality(spark, tmp_path):
         "video": ("video_second", Decimal("6.5"), Decimal("0.520")),
         "rerank": ("query", Decimal(1), Decimal("0.002")),
         "text": (None, None, None),
+        "failed": ("image", Decimal(0), Decimal(0)),  # an error generates no image: not billed
     }
 
 
