@@ -154,7 +154,7 @@ def cur_line(
     description: str = "",
 ) -> dict:
     """One CUR 2.0 line item as AWS writes it (amounts become doubles)."""
-    from bedrock_costs.sample_cur import cur_row
+    from bedrock_costs.sample_cur_lines import cur_row
 
     return cur_row(
         date.fromisoformat(day),

@@ -18,6 +18,7 @@ from bedrock_costs.price_refresh import Refresh
 from bedrock_costs.price_table import check_no_ambiguity, default_pricing_path, load_prices
 from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile
 from bedrock_costs.sample import write_sample
+from bedrock_costs.sample_cur_lines import MARKETPLACE_MODEL
 from helpers import unique_database
 
 END = date(2026, 10, 31)
@@ -132,7 +133,7 @@ def test_the_unknown_mid_month_price_change_is_under_and_drift_proposes_the_row(
 
 def test_the_marketplace_model_is_placed_by_product_name_and_matches(month):
     mp = [r for r in month["rec"] if r.marketplace]
-    assert {r.model for r in mp} == {sample_cur.MARKETPLACE_MODEL}
+    assert {r.model for r in mp} == {MARKETPLACE_MODEL}
     assert {(r.status, r.unit_basis, r.billing_entity) for r in mp} == {
         ("matched", "assumed", "AWS Marketplace")
     }

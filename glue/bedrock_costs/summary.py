@@ -49,7 +49,7 @@ class RunSummary:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=_json_value) + "\n"
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=json_value) + "\n"
 
     def save(self, output_path: str) -> str:
         path = storage.join(output_path, "_runs", f"{self.run_id}.json")
@@ -86,7 +86,7 @@ def _pairs(counts: dict[str, int]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in sorted(counts.items())) if counts else ""
 
 
-def _json_value(value: object) -> str:
+def json_value(value: object) -> str:
     if isinstance(value, Decimal):
         return str(value)  # exact: a JSON number would become a float for most readers
     if isinstance(value, datetime):
