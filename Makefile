@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check glue jobs tests bench
 	$(BIN)/ruff format --check glue jobs tests bench
 	$(BIN)/mypy
+	bash -n deploy.sh
 
 conformance: java $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python ../shared/conformance/harness.py ../shared/conformance/cases_public.py --cli bedrock-costs

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
+from bedrock_costs.errors import UsageError
 from bedrock_costs.price_table import default_pricing_path
 from bedrock_costs.reconcile_job import ReconcileConfig
 
@@ -19,25 +21,31 @@ OPTIONAL = (
     "pricing_format",
     "default_tier",
     "unit_pricing_path",
+    "trailing_days",
 )
 RECONCILE_REQUIRED = ("output_path", "cur_path")
 RECONCILE_OPTIONAL = ("billing_period", "pricing_path", "database")
 Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
 
 
-def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, str], RunConfig]:
-    """Resolve Glue-style `--name value` arguments; optional ones only when passed."""
+def glue_run_config(
+    argv: Sequence[str], resolve: Resolver, today: date | None = None
+) -> tuple[dict[str, str], RunConfig]:
+    """Resolve Glue-style `--name value` arguments; optional ones only when passed.
+
+    `--trailing_days N` (what the scheduled trigger passes) is the window of the last N UTC days,
+    today included, so logs delivered late are picked up by the next days' runs.
+    """
     names = ["JOB_NAME", *REQUIRED, *[o for o in OPTIONAL if f"--{o}" in argv]]
     args = resolve(argv, names)
+    start, end = _window(args, today or datetime.now(UTC).date())
     config = RunConfig(
         logs_path=args["logs_path"],
         output_path=args["output_path"],
         pricing_path=args["pricing_path"],
         profiles_path=args.get("profiles_path") or None,
-        start_date=parse_date(args["start_date"], "--start_date")
-        if args.get("start_date")
-        else None,
-        end_date=parse_date(args["end_date"], "--end_date") if args.get("end_date") else None,
+        start_date=start,
+        end_date=end,
         database=args.get("database") or DEFAULT_DATABASE,
         max_tag_columns=int(args.get("max_tag_columns") or DEFAULT_MAX_TAG_COLUMNS),
         pricing_format=args.get("pricing_format") or "bedrock-costs",
@@ -45,6 +53,21 @@ def glue_run_config(argv: Sequence[str], resolve: Resolver) -> tuple[dict[str, s
         unit_pricing_path=args.get("unit_pricing_path") or None,
     )
     return args, config
+
+
+def _window(args: dict[str, str], today: date) -> tuple[date | None, date | None]:
+    start = parse_date(args["start_date"], "--start_date") if args.get("start_date") else None
+    end = parse_date(args["end_date"], "--end_date") if args.get("end_date") else None
+    if not args.get("trailing_days"):
+        return start, end
+    if start or end:
+        raise UsageError(
+            "--trailing_days replaces --start_date and --end_date: pass one or the other"
+        )
+    days = args["trailing_days"]
+    if not days.isdigit() or int(days) < 1:
+        raise UsageError(f"--trailing_days expects a whole number of days, got {days!r}")
+    return today - timedelta(days=int(days) - 1), today
 
 
 def glue_reconcile_config(

@@ -1,0 +1,264 @@
+"""deploy.sh, the real AWS CLI and a real moto_server on 127.0.0.1: what it creates, re-deploys,
+plans and destroys. Calls moto does not implement (UpdateJob, UpdateTrigger) are checked against
+botocore's service model instead."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import botocore.session
+import pytest
+from botocore.validate import validate_parameters
+
+ROOT = Path(__file__).parent.parent
+BIN = Path(sys.executable).parent
+LOGS, OUTPUT, CUR = "s3://bc-logs/AWSLogs/", "s3://bc-out/costs/", "s3://bc-cur/cur/export/"
+
+
+@pytest.fixture(scope="module")
+def aws(tmp_path_factory):
+    """A moto_server of our own (managed policies loaded) and the environment to reach it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [BIN / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+    wheel_dir = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheel_dir, ROOT],
+        check=True,
+        capture_output=True,
+    )
+    env["BC_WHEEL"] = str(next(wheel_dir.glob("*.whl")))
+    clients = {
+        name: boto3.client(
+            name,
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        for name in ("s3", "iam", "glue")
+    }
+    for bucket in ("bc-logs", "bc-out", "bc-cur"):
+        clients["s3"].create_bucket(Bucket=bucket)
+    clients["s3"].put_object(Bucket="bc-logs", Key="AWSLogs/111122223333/x.json.gz", Body=b"log")
+    clients["s3"].put_object(Bucket="bc-out", Key="costs/invocations/part.parquet", Body=b"data")
+    yield {"env": env, **clients}
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def deploy(aws, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [ROOT / "deploy.sh", *args],
+        env={**aws["env"], **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check:
+        assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+FULL = ("--logs", LOGS, "--output", OUTPUT, "--cur", CUR)
+
+
+def actions(output: str) -> dict[str, str]:
+    """`  create     glue job x` lines as {"glue job x": "create"}."""
+    return {
+        m[2]: m[1]
+        for m in re.finditer(r"^  (create|update|unchanged|upload|delete)\s+(.+)$", output, re.M)
+    }
+
+
+def state(aws) -> dict:
+    roles = [r["RoleName"] for r in aws["iam"].list_roles()["Roles"]]
+    return {
+        "roles": [r for r in roles if r.startswith("bedrock-costs")],
+        "jobs": sorted(j["Name"] for j in aws["glue"].get_jobs()["Jobs"]),
+        "triggers": sorted(aws["glue"].list_triggers()["TriggerNames"]),
+        "databases": [d["Name"] for d in aws["glue"].get_databases()["DatabaseList"]],
+        "artifacts": sorted(
+            o["Key"]
+            for o in aws["s3"]
+            .list_objects_v2(Bucket="bc-out", Prefix="costs/_deploy/")
+            .get("Contents", [])
+        ),
+    }
+
+
+def test_help_documents_every_option(aws):
+    text = deploy(aws, "--help").stdout
+    parsed = set(re.findall(r"^\s+(--[a-z-]+)\)", (ROOT / "deploy.sh").read_text(), re.M))
+    parsed |= set(re.findall(r"(--[a-z-]+)\) [A-Z_]+=", (ROOT / "deploy.sh").read_text()))
+    assert parsed and all(option in text for option in parsed)
+    assert {"--dry-run", "--destroy", "--logs", "--output", "--cur", "--schedule"} <= parsed
+
+
+def test_bad_arguments_are_one_line_errors(aws):
+    done = deploy(aws, "--output", OUTPUT, check=False)
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "deploy.sh: error: --logs is required (see --help)",
+    )
+    done = deploy(aws, "--logs", "/tmp/logs", "--output", OUTPUT, check=False)
+    assert done.returncode == 2 and "--logs must be an s3:// URI" in done.stderr
+
+
+def test_dry_run_plans_everything_and_creates_nothing(aws):
+    before = state(aws)
+    planned = actions(deploy(aws, *FULL, "--dry-run").stdout)
+    assert planned == {
+        "wheel, job scripts and price tables to s3://bc-out/costs/_deploy/": "upload",
+        "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)": "create",
+        "glue database bedrock_costs": "create",
+        "glue job bedrock-costs-invocation-costs": "create",
+        "glue job bedrock-costs-cur-reconcile": "create",
+        "glue trigger bedrock-costs-daily-costs": "create",
+        "glue trigger bedrock-costs-reconcile-after-costs": "create",
+    }
+    assert (
+        state(aws)
+        == before
+        == {
+            "roles": [],
+            "jobs": [],
+            "triggers": [],
+            "databases": [],
+            "artifacts": [],
+        }
+    )
+
+
+def test_deploy_creates_each_resource_as_configured(aws):
+    deploy(aws, *FULL)
+    wheel = Path(aws["env"]["BC_WHEEL"]).name
+    assert state(aws)["artifacts"] == [
+        "costs/_deploy/jobs/cur_reconcile.py",
+        "costs/_deploy/jobs/invocation_costs.py",
+        "costs/_deploy/pricing/bedrock_prices.csv",
+        "costs/_deploy/pricing/bedrock_unit_prices.csv",
+        f"costs/_deploy/wheels/{wheel}",
+    ]
+    role = aws["iam"].get_role(RoleName="bedrock-costs-glue-jobs")["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "glue.amazonaws.com"
+    }
+    policy = aws["iam"].get_role_policy(
+        RoleName="bedrock-costs-glue-jobs", PolicyName="bedrock-costs-access"
+    )["PolicyDocument"]
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["ReadLogsObjects"] == {
+        "Sid": "ReadLogsObjects",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject"],
+        "Resource": "arn:aws:s3:::bc-logs/AWSLogs/*",
+    }
+    writes = [s for s in policy["Statement"] if "s3:PutObject" in s["Action"]]
+    assert [s["Resource"] for s in writes] == ["arn:aws:s3:::bc-out/costs/*"]  # only the output
+    glue = by_sid["OwnCatalogDatabase"]["Resource"]
+    assert "arn:aws:glue:us-east-1:123456789012:table/bedrock_costs/*" in glue
+    assert not any(a.endswith("*") for s in policy["Statement"] for a in s["Action"])
+
+    job = aws["glue"].get_job(JobName="bedrock-costs-invocation-costs")["Job"]
+    assert (job["GlueVersion"], job["WorkerType"], job["NumberOfWorkers"]) == ("5.0", "G.1X", 2)
+    assert job["Command"]["ScriptLocation"] == "s3://bc-out/costs/_deploy/jobs/invocation_costs.py"
+    arguments = job["DefaultArguments"]
+    assert arguments["--additional-python-modules"] == f"s3://bc-out/costs/_deploy/wheels/{wheel}"
+    assert (arguments["--logs_path"], arguments["--output_path"]) == (LOGS, OUTPUT)
+    assert arguments["--enable-glue-datacatalog"] == "true"
+    reconcile = aws["glue"].get_job(JobName="bedrock-costs-cur-reconcile")["Job"]
+    assert reconcile["DefaultArguments"]["--cur_path"] == CUR
+
+    daily = aws["glue"].get_trigger(Name="bedrock-costs-daily-costs")["Trigger"]
+    assert (daily["Type"], daily["Schedule"]) == ("SCHEDULED", "cron(30 2 * * ? *)")
+    assert daily["Actions"] == [
+        {"JobName": "bedrock-costs-invocation-costs", "Arguments": {"--trailing_days": "3"}}
+    ]
+    after = aws["glue"].get_trigger(Name="bedrock-costs-reconcile-after-costs")["Trigger"]
+    assert after["Predicate"]["Conditions"] == [
+        {
+            "LogicalOperator": "EQUALS",
+            "JobName": "bedrock-costs-invocation-costs",
+            "State": "SUCCEEDED",
+        }
+    ]
+    assert after["Actions"] == [{"JobName": "bedrock-costs-cur-reconcile"}]
+
+
+def test_a_second_deploy_changes_nothing(aws):
+    before = state(aws)
+    jobs = aws["glue"].get_jobs()["Jobs"]
+    again = actions(deploy(aws, *FULL).stdout)
+    assert {v for k, v in again.items() if not k.startswith("wheel")} == {"unchanged"}
+    assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
+
+
+def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
+    changed = deploy(
+        aws, *FULL, "--workers", "4", "--trailing-days", "5", "--dry-run", BC_PLAN_DIR=str(tmp_path)
+    )
+    planned = actions(changed.stdout)
+    assert planned["glue job bedrock-costs-invocation-costs"] == "update"
+    assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
+    assert planned["iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"] == (
+        "unchanged"
+    )
+    glue = botocore.session.get_session().get_service_model("glue")
+    requests = {}
+    for path in tmp_path.glob("glue-*.json"):
+        operation = path.name.split("-")[1]
+        params = json.loads(path.read_text())
+        validate_parameters(params, glue.operation_model(operation).input_shape)  # raises if not
+        requests.setdefault(operation, []).append(params)
+    assert {r["JobUpdate"]["NumberOfWorkers"] for r in requests["UpdateJob"]} == {4}
+    (trigger,) = requests["UpdateTrigger"]
+    assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
+
+
+def test_destroy_removes_what_it_created_and_keeps_the_data(aws):
+    removed = actions(deploy(aws, "--destroy", "--output", OUTPUT).stdout)
+    assert set(removed.values()) == {"delete"} and len(removed) == 7
+    assert state(aws) == {
+        "roles": [],
+        "jobs": [],
+        "triggers": [],
+        "databases": [],
+        "artifacts": [],
+    }
+    kept = [
+        aws["s3"].head_object(Bucket=b, Key=k)["ContentLength"]
+        for b, k in (
+            ("bc-logs", "AWSLogs/111122223333/x.json.gz"),
+            ("bc-out", "costs/invocations/part.parquet"),
+        )
+    ]
+    assert kept == [3, 4]
