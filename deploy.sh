@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Deploy bedrock-costs into an AWS account: artifacts, a least-privilege role, the Glue database,
-# the Glue jobs and their triggers. Non-interactive and idempotent: a second run updates what
+# Deploy bedrock-costs into an AWS account: artifacts, a least-privilege role, the Glue database and
+# tables, the Athena workgroup and views, the Glue jobs and their triggers. Non-interactive and idempotent: a second run updates what
 # changed and reports the rest unchanged. Run with --help for every option.
 set -euo pipefail
 
@@ -94,7 +94,7 @@ RECONCILE_JOB="$PREFIX-cur-reconcile"
 SCHEDULE_TRIGGER="$PREFIX-daily-costs"
 RECONCILE_TRIGGER="$PREFIX-reconcile-after-costs"
 
-say() { printf '  %-10s %s\n' "$1" "$2"; }
+say() { printf '  %-10s %s\n' "$1" "$2"; }  # action, what
 run() { if [ "$DRY_RUN" = 1 ]; then return 0; fi; "$@" >/dev/null; }
 
 # Compare what AWS has with what we want, as canonical JSON (key order and whitespace aside).
@@ -107,6 +107,7 @@ PY
 }
 
 exists() { "$@" >/dev/null 2>&1; }
+workgroup_named() { aws athena list-work-groups --query "WorkGroups[?Name=='$1'].Name" --output text; }
 
 # With BC_PLAN_DIR set, the API parameters of update calls are also written there as JSON
 # (service-operation.json): the tests check them against botocore's service model.
@@ -127,8 +128,12 @@ destroy() {
       say delete "glue job $job"; run aws glue delete-job --job-name "$job"
     fi
   done
+  if [ -n "$(workgroup_named "$PREFIX")" ]; then
+    say delete "athena workgroup $PREFIX"
+    run aws athena delete-work-group --work-group "$PREFIX" --recursive-delete-option
+  fi
   if exists aws glue get-database --name "$DATABASE"; then
-    say delete "glue database $DATABASE (definitions only)"
+    say delete "glue database $DATABASE (table and view definitions only)"
     run aws glue delete-database --name "$DATABASE"
   fi
   if exists aws iam get-role --role-name "$ROLE"; then
@@ -239,6 +244,35 @@ else
   say create "glue database $DATABASE"
   run aws glue create-database --database-input "{\"Name\": \"$DATABASE\", \"Description\": \"bedrock-costs tables ($PREFIX)\"}"
 fi
+
+# 3b. the tables, from schemas/ (partition projection; columns the jobs added are kept)
+for table in invocations quarantine reconciliation allocations focus; do
+  EXISTING=$(aws glue get-table --database-name "$DATABASE" --name "$table" --output json 2>/dev/null || true)
+  PLAN=$(printf '%s' "$EXISTING" | "$PYTHON" -m bedrock_costs.catalog_tables --table "$table" --output "$OUTPUT")
+  ACTION=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["action"])' "$PLAN")
+  INPUT=$("$PYTHON" -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["table_input"]))' "$PLAN")
+  say "$ACTION" "glue table $DATABASE.$table"
+  case "$ACTION" in
+    create) run aws glue create-table --database-name "$DATABASE" --table-input "$INPUT" ;;
+    update) record glue UpdateTable "{\"DatabaseName\": \"$DATABASE\", \"TableInput\": $INPUT}"
+            run aws glue update-table --database-name "$DATABASE" --table-input "$INPUT" ;;
+  esac
+done
+
+# 3c. Athena: a workgroup writing query results under the output, and the dashboard views
+WORKGROUP="$PREFIX"
+if [ -n "$(workgroup_named "$WORKGROUP")" ]; then
+  say unchanged "athena workgroup $WORKGROUP"
+else
+  say create "athena workgroup $WORKGROUP (results under ${OUTPUT}_athena/)"
+  run aws athena create-work-group --name "$WORKGROUP" --description "bedrock-costs ($PREFIX)" \
+    --configuration "ResultConfiguration={OutputLocation=${OUTPUT}_athena/},EnforceWorkGroupConfiguration=true,PublishCloudWatchMetricsEnabled=true"
+fi
+while IFS=$'\t' read -r VIEW SQL; do
+  say replace "athena view $DATABASE.$VIEW"
+  run aws athena start-query-execution --work-group "$WORKGROUP" --query-string "$SQL" \
+    --query-execution-context "Database=$DATABASE"
+done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE")
 
 # 4. the Glue jobs: created, updated when their definition differs, else left alone
 job_definition() {  # name script arguments-json

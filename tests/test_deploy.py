@@ -17,6 +17,10 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
+from bedrock_costs import schemas
+from bedrock_costs.catalog_tables import TABLES
+from bedrock_costs.views import VIEWS, create_statements
+
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
 LOGS, OUTPUT, CUR = "s3://bc-logs/AWSLogs/", "s3://bc-out/costs/", "s3://bc-cur/cur/export/"
@@ -64,7 +68,7 @@ def aws(tmp_path_factory):
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        for name in ("s3", "iam", "glue")
+        for name in ("s3", "iam", "glue", "athena")
     }
     for bucket in ("bc-logs", "bc-out", "bc-cur"):
         clients["s3"].create_bucket(Bucket=bucket)
@@ -89,13 +93,24 @@ def deploy(aws, *args: str, check: bool = True, **env: str) -> subprocess.Comple
 
 
 FULL = ("--logs", LOGS, "--output", OUTPUT, "--cur", CUR)
+EMPTY = {
+    "roles": [],
+    "jobs": [],
+    "triggers": [],
+    "databases": [],
+    "tables": [],
+    "workgroups": [],
+    "artifacts": [],
+}
 
 
 def actions(output: str) -> dict[str, str]:
     """`  create     glue job x` lines as {"glue job x": "create"}."""
     return {
         m[2]: m[1]
-        for m in re.finditer(r"^  (create|update|unchanged|upload|delete)\s+(.+)$", output, re.M)
+        for m in re.finditer(
+            r"^  (create|update|unchanged|upload|delete|replace)\s+(.+)$", output, re.M
+        )
     }
 
 
@@ -106,6 +121,16 @@ def state(aws) -> dict:
         "jobs": sorted(j["Name"] for j in aws["glue"].get_jobs()["Jobs"]),
         "triggers": sorted(aws["glue"].list_triggers()["TriggerNames"]),
         "databases": [d["Name"] for d in aws["glue"].get_databases()["DatabaseList"]],
+        "tables": sorted(
+            t["Name"]
+            for d in aws["glue"].get_databases()["DatabaseList"]
+            for t in aws["glue"].get_tables(DatabaseName=d["Name"])["TableList"]
+        ),
+        "workgroups": [
+            w["Name"]
+            for w in aws["athena"].list_work_groups()["WorkGroups"]
+            if w["Name"] != "primary"
+        ],
         "artifacts": sorted(
             o["Key"]
             for o in aws["s3"]
@@ -140,22 +165,15 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
         "wheel, job scripts and price tables to s3://bc-out/costs/_deploy/": "upload",
         "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)": "create",
         "glue database bedrock_costs": "create",
+        **{f"glue table bedrock_costs.{t}": "create" for t in TABLES},
+        "athena workgroup bedrock-costs (results under s3://bc-out/costs/_athena/)": "create",
+        **{f"athena view bedrock_costs.{v}": "replace" for v in VIEWS},
         "glue job bedrock-costs-invocation-costs": "create",
         "glue job bedrock-costs-cur-reconcile": "create",
         "glue trigger bedrock-costs-daily-costs": "create",
         "glue trigger bedrock-costs-reconcile-after-costs": "create",
     }
-    assert (
-        state(aws)
-        == before
-        == {
-            "roles": [],
-            "jobs": [],
-            "triggers": [],
-            "databases": [],
-            "artifacts": [],
-        }
-    )
+    assert state(aws) == before == EMPTY
 
 
 def test_deploy_creates_each_resource_as_configured(aws):
@@ -203,6 +221,32 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert daily["Actions"] == [
         {"JobName": "bedrock-costs-invocation-costs", "Arguments": {"--trailing_days": "3"}}
     ]
+    invocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    columns = invocations["StorageDescriptor"]["Columns"]
+    assert [(c["Name"], c["Type"]) for c in columns] == [
+        (c.name, c.type) for c in schemas.load("invocations").columns
+    ]
+    assert invocations["PartitionKeys"][0]["Name"] == "usage_date"
+    assert invocations["Parameters"]["projection.usage_date.format"] == "yyyy-MM-dd"
+    assert invocations["Parameters"]["storage.location.template"] == (
+        "s3://bc-out/costs/invocations/usage_date=${usage_date}/"
+    )
+    quarantine = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="quarantine")["Table"]
+    assert "projection.enabled" not in quarantine["Parameters"]  # its null partition
+    allocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="allocations")["Table"]
+    assert allocations["Parameters"]["projection.billing_period.interval.unit"] == "MONTHS"
+    queries = [
+        aws["athena"].get_query_execution(QueryExecutionId=q)["QueryExecution"]
+        for q in aws["athena"].list_query_executions(WorkGroup="bedrock-costs")["QueryExecutionIds"]
+    ]
+    assert sorted(q["Query"] for q in queries) == sorted(
+        sql for _, sql in create_statements("bedrock_costs")
+    )
+    workgroup = aws["athena"].get_work_group(WorkGroup="bedrock-costs")["WorkGroup"]
+    assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
+        "s3://bc-out/costs/_athena/"
+    )
+
     after = aws["glue"].get_trigger(Name="bedrock-costs-reconcile-after-costs")["Trigger"]
     assert after["Predicate"]["Conditions"] == [
         {
@@ -214,12 +258,21 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert after["Actions"] == [{"JobName": "bedrock-costs-cur-reconcile"}]
 
 
-def test_a_second_deploy_changes_nothing(aws):
+def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aws):
+    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    kept = ("Name", "Description", "TableType", "PartitionKeys", "StorageDescriptor")
+    table_input = {k: table[k] for k in kept}
+    table_input["StorageDescriptor"]["Columns"].append({"Name": "tag_tenant", "Type": "string"})
+    table_input["Parameters"] = {**table["Parameters"], "spark.sql.create.version": "3.5.4"}
+    aws["glue"].update_table(DatabaseName="bedrock_costs", TableInput=table_input)  # as a job would
     before = state(aws)
     jobs = aws["glue"].get_jobs()["Jobs"]
     again = actions(deploy(aws, *FULL).stdout)
-    assert {v for k, v in again.items() if not k.startswith("wheel")} == {"unchanged"}
+    changed = {k: v for k, v in again.items() if v not in ("upload", "replace")}
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 12, changed
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
+    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    assert table["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
 
 
 def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
@@ -246,14 +299,8 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
 
 def test_destroy_removes_what_it_created_and_keeps_the_data(aws):
     removed = actions(deploy(aws, "--destroy", "--output", OUTPUT).stdout)
-    assert set(removed.values()) == {"delete"} and len(removed) == 7
-    assert state(aws) == {
-        "roles": [],
-        "jobs": [],
-        "triggers": [],
-        "databases": [],
-        "artifacts": [],
-    }
+    assert set(removed.values()) == {"delete"} and len(removed) == 8
+    assert state(aws) == EMPTY
     kept = [
         aws["s3"].head_object(Bucket=b, Key=k)["ContentLength"]
         for b, k in (

@@ -1,0 +1,110 @@
+"""Glue Data Catalog definitions of the output tables, from schemas/, for deploy.sh.
+
+Tables partitioned by date or month use Athena partition projection: Athena computes the
+partitions of a query from its date filter, so a day the job has just written is queryable at
+once without MSCK, crawlers or partition registration, and scanning years of history does not
+list thousands of partitions. The jobs still register partitions (MSCK … SYNC PARTITIONS) for
+Spark readers, which ignore projection. `quarantine` is not projected: its undated rows live in
+Hive's null partition, which a projected date cannot name.
+
+A table's definition is merged with what the catalog already has: columns the jobs added
+(`tag_*`, `profile_tag_*`) are kept, so redeploying never drops a promoted tag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bedrock_costs import schemas
+
+PARQUET = {
+    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    "SerdeInfo": {
+        "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+        "Parameters": {"serialization.format": "1"},
+    },
+}
+TABLES = ("invocations", "quarantine", "reconciliation", "allocations", "focus")
+FIRST_DAY = "2024-01-01"  # projection ranges start here: before Bedrock invocation logging
+
+
+def _projection(partition: schemas.Column, location: str) -> dict[str, str]:
+    name = partition.name
+    if partition.type == "date":
+        fmt, interval, unit, first = "yyyy-MM-dd", "1", "DAYS", FIRST_DAY
+    else:  # billing_period, YYYY-MM
+        fmt, interval, unit, first = "yyyy-MM", "1", "MONTHS", FIRST_DAY[:7]
+    return {
+        "projection.enabled": "true",
+        f"projection.{name}.type": "date",
+        f"projection.{name}.format": fmt,
+        f"projection.{name}.range": f"{first},NOW",
+        f"projection.{name}.interval": interval,
+        f"projection.{name}.interval.unit": unit,
+        "storage.location.template": f"{location}{name}=${{{name}}}/",
+    }
+
+
+def table_input(table: str, output: str) -> dict:
+    """The TableInput of one table whose data is under `<output><table>/`."""
+    schema = schemas.load(table)
+    location = f"{output.rstrip('/')}/{table}/"
+    parameters = {"classification": "parquet", "parquet.compression": "SNAPPY", "EXTERNAL": "TRUE"}
+    if table != "quarantine":
+        parameters |= _projection(schema.partition_keys[0], location)
+    return {
+        "Name": table,
+        "Description": schema.description,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": parameters,
+        "PartitionKeys": [_column(c) for c in schema.partition_keys],
+        "StorageDescriptor": {
+            "Columns": [_column(c) for c in schema.columns],
+            "Location": location,
+            **PARQUET,
+        },
+    }
+
+
+def _column(column: schemas.Column) -> dict[str, str]:
+    spec = {"Name": column.name, "Type": column.type.replace(" ", "")}
+    if column.comment:
+        spec["Comment"] = column.comment[:255]
+    return spec
+
+
+def plan(table: str, output: str, existing: dict | None) -> tuple[str, dict]:
+    """create, update or unchanged, and the TableInput to send (existing extra columns kept)."""
+    wanted = table_input(table, output)
+    if existing is None:
+        return "create", wanted
+    have_parameters = existing.get("Parameters") or {}  # Spark and Glue add their own keys
+    wanted["Parameters"] = {**have_parameters, **wanted["Parameters"]}
+    have_columns = existing.get("StorageDescriptor", {}).get("Columns", [])
+    names = {c["Name"] for c in wanted["StorageDescriptor"]["Columns"]}
+    wanted["StorageDescriptor"]["Columns"] += [c for c in have_columns if c["Name"] not in names]
+    have = {key: existing.get(key) for key in wanted}
+    have["StorageDescriptor"] = {
+        key: existing.get("StorageDescriptor", {}).get(key) for key in wanted["StorageDescriptor"]
+    }
+    return ("unchanged" if have == wanted else "update"), wanted
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print {"action", "table_input"} for a table; the current definition comes on stdin."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.catalog_tables")
+    parser.add_argument("--table", required=True, choices=TABLES)
+    parser.add_argument("--output", required=True, help="the tables' s3:// root")
+    args = parser.parse_args(argv)
+    text = sys.stdin.read().strip()
+    existing = json.loads(text).get("Table") if text else None
+    action, wanted = plan(args.table, args.output, existing)
+    print(json.dumps({"action": action, "table_input": wanted}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""Dashboard views over the tables, as SQL for Athena (Trino) and, for testing, Spark.
+
+The tables keep exact DECIMAL money. QuickSight reads DECIMAL as fixed-point with 4 places,
+which rounds per-call and per-day costs of cheap models to zero, so each view exposes money
+twice: `*_usd` as DOUBLE (for display and charts; 15 significant digits) and `*_nano_usd` as
+BIGINT (exact sums to a billionth of a dollar, for anything that must add up). Both dialects
+share the text except how a map is unnested into key/value rows.
+"""
+
+from __future__ import annotations
+
+DIALECTS = ("athena", "spark")
+
+
+def _money(expression: str, name: str) -> str:
+    return (
+        f"CAST({expression} AS DOUBLE) AS {name}_usd, "
+        f"CAST(round({expression} * 1000000000) AS BIGINT) AS {name}_nano_usd"
+    )
+
+
+def _unnest(dialect: str, table: str, alias: str) -> str:
+    """FROM clause pairing each row with each (tag_key, tag_value) of its request_metadata."""
+    if dialect == "athena":
+        return (
+            f"{table} {alias} CROSS JOIN UNNEST({alias}.request_metadata) AS t (tag_key, tag_value)"
+        )
+    return f"{table} {alias} LATERAL VIEW explode({alias}.request_metadata) t AS tag_key, tag_value"
+
+
+def view_sql(name: str, database: str, dialect: str) -> str:
+    """The SELECT of one view (without CREATE VIEW), in the given dialect."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {DIALECTS}")
+    db = f"{database}."
+    if name == "daily_cost_by_model":
+        return (
+            "SELECT usage_date, account_id, region, model, routing, service_tier, pricing_status, "
+            "count(*) AS calls, sum(input_tokens) AS input_tokens, "
+            "sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens, "
+            "sum(cache_write_tokens) AS cache_write_tokens, "
+            f"{_money('sum(total_cost)', 'cost')} "
+            f"FROM {db}invocations GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        )
+    if name == "daily_cost_by_principal":
+        return (
+            "SELECT usage_date, account_id, principal_type, principal_name, identity_arn, "
+            f"count(*) AS calls, {_money('sum(total_cost)', 'cost')} "
+            f"FROM {db}invocations GROUP BY 1, 2, 3, 4, 5"
+        )
+    if name == "daily_cost_by_tag":
+        return (
+            "SELECT i.usage_date, i.account_id, t.tag_key, t.tag_value, count(*) AS calls, "
+            f"{_money('sum(i.total_cost)', 'cost')} "
+            f"FROM {_unnest(dialect, db + 'invocations', 'i')} GROUP BY 1, 2, 3, 4"
+        )
+    if name == "reconciliation_status":
+        return (
+            "SELECT billing_period, usage_date, account_id, region, model, token_kind, routing, "
+            "tier, charge_category, status, count(*) AS buckets, sum(calls) AS calls, "
+            f"{_money('sum(cur_unblended_cost)', 'billed')}, "
+            f"{_money('sum(estimated_cost)', 'estimated')} "
+            f"FROM {db}reconciliation GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+        )
+    if name == "allocated_cost_by_tag":
+        return (
+            "SELECT a.billing_period, a.usage_date, a.account_id, a.charge_category, "
+            "t.tag_key, t.tag_value, "
+            f"{_money('sum(a.allocated_cost)', 'allocated')} "
+            f"FROM {_unnest(dialect, db + 'allocations', 'a')} GROUP BY 1, 2, 3, 4, 5, 6"
+        )
+    if name == "allocated_cost_by_principal":
+        return (
+            "SELECT billing_period, usage_date, account_id, allocation, charge_category, "
+            "identity_arn, model, "
+            f"{_money('sum(allocated_cost)', 'allocated')} "
+            f"FROM {db}allocations GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        )
+    raise KeyError(name)
+
+
+VIEWS = (
+    "daily_cost_by_model",
+    "daily_cost_by_principal",
+    "daily_cost_by_tag",
+    "reconciliation_status",
+    "allocated_cost_by_tag",
+    "allocated_cost_by_principal",
+)
+
+
+def create_statements(database: str, dialect: str = "athena") -> list[tuple[str, str]]:
+    """(view name, CREATE OR REPLACE VIEW statement) for every view."""
+    return [
+        (name, f"CREATE OR REPLACE VIEW {database}.{name} AS {view_sql(name, database, dialect)}")
+        for name in VIEWS
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print `view<TAB>statement` lines for Athena: what deploy.sh submits."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.views")
+    parser.add_argument("--database", required=True)
+    args = parser.parse_args(argv)
+    for name, sql in create_statements(args.database):
+        print(f"{name}\t{sql}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
