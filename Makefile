@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint conformance bench clean java
+.PHONY: demo test lint conformance bench clean java s3a-jars
 
 java:
 	@command -v java >/dev/null 2>&1 || { echo "Java 17 is required by Spark: install it with 'apt-get install -y openjdk-17-jre-headless' (or your OS's JDK 17) and re-run."; exit 1; }
@@ -21,6 +21,10 @@ demo: java $(STAMP)
 
 test: java $(STAMP)
 	$(BIN)/pytest -q
+
+# Hadoop's S3 connector for local runs on s3:// paths (prints the variable to export)
+s3a-jars: $(STAMP)
+	@$(BIN)/python -m bedrock_costs.s3a
 
 lint: $(STAMP)
 	$(BIN)/ruff check glue jobs tests bench

@@ -189,3 +189,49 @@ def write_cur(spark, root: Path, lines: list[dict], period: str = "2026-07", dro
         if not extra.name.endswith(".parquet"):
             extra.unlink()
     return root
+
+
+def start_moto_server(*, managed_policies: bool = False):
+    """A moto_server on a free 127.0.0.1 port: (process, endpoint URL), ready to serve."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": str(managed_policies).lower()}
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            return server, endpoint
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("moto_server did not start")
+
+
+def aws_env(endpoint: str) -> dict[str, str]:
+    """The environment of a process talking to the moto_server at `endpoint` only."""
+    import os
+    import sys
+
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }

@@ -3,13 +3,9 @@ plans and destroys. Calls moto does not implement (UpdateJob, UpdateTrigger) are
 botocore's service model instead."""
 
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -20,6 +16,7 @@ from botocore.validate import validate_parameters
 from bedrock_costs import schemas
 from bedrock_costs.catalog_tables import TABLES
 from bedrock_costs.views import VIEWS, create_statements
+from helpers import aws_env, start_moto_server
 
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
@@ -29,30 +26,8 @@ LOGS, OUTPUT, CUR = "s3://bc-logs/AWSLogs/", "s3://bc-out/costs/", "s3://bc-cur/
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory):
     """A moto_server of our own (managed policies loaded) and the environment to reach it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [BIN / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-    }
+    server, endpoint = start_moto_server(managed_policies=True)
+    env = aws_env(endpoint)
     wheel_dir = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheel_dir, ROOT],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -57,11 +57,39 @@ def local_session(output_path: str, *, master: str | None = None) -> SparkSessio
         )
         .enableHiveSupport()
     )
-    for key, value in RUN_SETTINGS.items():
+    for key, value in {**RUN_SETTINGS, **s3_settings(os.environ)}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def s3_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """Hadoop's S3A connector for s3:// paths on a laptop (Glue reads S3 natively).
+
+    The pip `pyspark` has no S3 connector: BEDROCK_COSTS_SPARK_JARS names the hadoop-aws and AWS
+    SDK bundle jars (`make s3a-jars` fetches them from PyPI). Credentials come from the usual AWS
+    chain; AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (a moto_server, MinIO) switch to path-style
+    requests against that endpoint.
+    """
+    jars = environ.get("BEDROCK_COSTS_SPARK_JARS", "")
+    if not jars:
+        return {}
+    settings = {
+        "spark.jars": jars,
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3a.aws.credentials.provider": (
+            "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"
+        ),
+    }
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        settings |= {
+            "spark.hadoop.fs.s3a.endpoint": endpoint,
+            "spark.hadoop.fs.s3a.path.style.access": "true",
+            "spark.hadoop.fs.s3a.connection.ssl.enabled": str(endpoint.startswith("https")).lower(),
+        }
+    return settings
 
 
 @contextmanager

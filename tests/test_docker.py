@@ -1,0 +1,32 @@
+"""docker/compose.yml cannot run here (no Docker engine): its structure is checked instead."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from bedrock_costs.glue_args import RECONCILE_REQUIRED, REQUIRED
+
+ROOT = Path(__file__).parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yml").read_text())
+
+
+def test_every_service_runs_in_the_official_glue_5_image_with_the_repo_mounted():
+    assert set(COMPOSE["services"]) == {"costs", "reconcile", "tests"}
+    for service in COMPOSE["services"].values():
+        assert service["image"] == "public.ecr.aws/glue/aws-glue-libs:5"
+        assert service["working_dir"] == "/home/hadoop/workspace"
+        assert "..:/home/hadoop/workspace" in service["volumes"]  # relative to docker/
+        assert "${HOME}/.aws:/home/hadoop/.aws:ro" in service["volumes"]  # credentials read-only
+        assert service["environment"]["PYTHONPATH"] == "/home/hadoop/workspace/glue"
+        assert service["command"][0] == "-c"  # the image's entrypoint is a login shell
+
+
+def test_job_services_pass_every_required_argument_of_existing_scripts():
+    for name, required in (("costs", REQUIRED), ("reconcile", RECONCILE_REQUIRED)):
+        command = COMPOSE["services"][name]["command"][1]
+        script = re.search(r"spark-submit (\S+)", command)[1]
+        assert (ROOT / script).is_file()
+        assert {f"--{a}" for a in (*required, "JOB_NAME")} <= set(re.findall(r"--\w+", command))
+    tests = COMPOSE["services"]["tests"]["command"][1]
+    assert "--no-deps -e ." in tests and "pytest" in tests  # never pip's pyspark over Glue's Spark
