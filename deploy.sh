@@ -33,6 +33,9 @@ options:
                            late-delivered logs are picked up (default 3)  [BC_TRAILING_DAYS]
   --pricing CSV            price table to deploy (default pricing/bedrock_prices.csv) [BC_PRICING]
   --wheel FILE             deploy this wheel of the package instead of building one  [BC_WHEEL]
+  --quicksight-principal ARN  also create the QuickSight Athena data source and one dataset
+                           per view (fixed ids), shared with this user or group ARN
+                                                                   [BC_QUICKSIGHT_PRINCIPAL]
   --dry-run                print the plan (create / update / unchanged) and change nothing
   --destroy                remove what deploy.sh created: triggers, jobs, the Glue database
                            (table definitions only), the role and the artifacts. Never the logs,
@@ -48,6 +51,7 @@ PREFIX=${BC_PREFIX:-bedrock-costs} DATABASE=${BC_DATABASE:-}
 GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS=${BC_WORKERS:-2}
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
 PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} DRY_RUN=0 DESTROY=0
+QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 
 while [ $# -gt 0 ]; do
@@ -63,6 +67,7 @@ while [ $# -gt 0 ]; do
     --profile) export AWS_PROFILE=$2 ;; --glue-version) GLUE_VERSION=$2 ;;
     --worker-type) WORKER_TYPE=$2 ;; --workers) WORKERS=$2 ;; --schedule) SCHEDULE=$2 ;;
     --trailing-days) TRAILING_DAYS=$2 ;; --pricing) PRICING=$2 ;; --wheel) WHEEL_FILE=$2 ;;
+    --quicksight-principal) QS_PRINCIPAL=$2 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift 2
@@ -117,6 +122,7 @@ record() {  # service operation params-json
 }
 
 destroy() {
+  ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
   for trigger in "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER"; do
     if exists aws glue get-trigger --name "$trigger"; then
@@ -128,6 +134,20 @@ destroy() {
       say delete "glue job $job"; run aws glue delete-job --job-name "$job"
     fi
   done
+  if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
+    while IFS=$'\t' read -r VIEW _; do
+      id="$PREFIX-${VIEW//_/-}"
+      record quicksight DeleteDataSet "{\"AwsAccountId\": \"$ACCOUNT\", \"DataSetId\": \"$id\"}"
+      if [ "$DRY_RUN" = 0 ] && ! out=$(aws quicksight delete-data-set --aws-account-id "$ACCOUNT" --data-set-id "$id" 2>&1) \
+          && [[ $out != *ResourceNotFoundException* ]]; then
+        echo "deploy.sh: warning: could not delete the QuickSight dataset $id: ${out##*$'\n'}" >&2
+      else
+        say delete "quicksight dataset $id"
+      fi
+    done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE")
+    say delete "quicksight data source $PREFIX-athena"
+    run aws quicksight delete-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"
+  fi
   if [ -n "$(workgroup_named "$PREFIX")" ]; then
     say delete "athena workgroup $PREFIX"
     run aws athena delete-work-group --work-group "$PREFIX" --recursive-delete-option
@@ -273,6 +293,38 @@ while IFS=$'\t' read -r VIEW SQL; do
   run aws athena start-query-execution --work-group "$WORKGROUP" --query-string "$SQL" \
     --query-execution-context "Database=$DATABASE"
 done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE")
+
+# 3d. QuickSight: an Athena data source and a dataset per view, with fixed ids
+if [ -n "$QS_PRINCIPAL" ]; then
+  QS="$BUILD/quicksight"
+  "$PYTHON" -m bedrock_costs.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
+    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS"
+  if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
+    say update "quicksight data source $PREFIX-athena"
+    record quicksight UpdateDataSource "$(cat "$QS/source-update.json")"
+    run aws quicksight update-data-source --cli-input-json "file://$QS/source-update.json"
+  else
+    say create "quicksight data source $PREFIX-athena"
+    record quicksight CreateDataSource "$(cat "$QS/source.json")"
+    run aws quicksight create-data-source --cli-input-json "file://$QS/source.json"
+  fi
+  for request in "$QS"/dataset-*-update.json; do
+    create=${request%-update.json}.json
+    id=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["DataSetId"])' "$create")
+    record quicksight CreateDataSet "$(cat "$create")"
+    record quicksight UpdateDataSet "$(cat "$request")"
+    if [ "$DRY_RUN" = 1 ]; then say create/update "quicksight dataset $id"; continue; fi
+    # create, or update in place when it exists: the id never changes, dashboards keep working
+    if out=$(aws quicksight create-data-set --cli-input-json "file://$create" 2>&1); then
+      say create "quicksight dataset $id"
+    elif [[ $out == *ResourceExistsException* ]]; then
+      say update "quicksight dataset $id"
+      aws quicksight update-data-set --cli-input-json "file://$request" >/dev/null
+    else
+      echo "$out" >&2; die "could not create the QuickSight dataset $id"
+    fi
+  done
+fi
 
 # 4. the Glue jobs: created, updated when their definition differs, else left alone
 job_definition() {  # name script arguments-json

@@ -284,3 +284,53 @@ def test_destroy_removes_what_it_created_and_keeps_the_data(aws):
         )
     ]
     assert kept == [3, 4]
+
+
+QS_PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/finops"
+
+
+def test_quicksight_data_source_and_datasets_keep_fixed_ids(aws, tmp_path):
+    quicksight = botocore.session.get_session().get_service_model("quicksight")
+    ids = []
+    for attempt, mode in (("first", ()), ("second", ("--dry-run",))):  # a redeploy's plan
+        plan = tmp_path / attempt
+        plan.mkdir()
+        deploy(aws, *FULL, *mode, "--quicksight-principal", QS_PRINCIPAL, BC_PLAN_DIR=str(plan))
+        requests: dict[str, list[dict]] = {}
+        for path in plan.glob("quicksight-*.json"):
+            operation = path.name.split("-")[1]
+            params = json.loads(path.read_text())
+            validate_parameters(params, quicksight.operation_model(operation).input_shape)
+            requests.setdefault(operation, []).append(params)
+        ids.append(sorted(r["DataSetId"] for r in requests["CreateDataSet"]))
+        assert sorted(r["DataSetId"] for r in requests["UpdateDataSet"]) == ids[-1]
+    assert "CreateDataSource" in json.dumps(sorted(p.name for p in (tmp_path / "first").iterdir()))
+    assert ids[0] == ids[1] == sorted(f"bedrock-costs-{v.replace('_', '-')}" for v in VIEWS)
+    source = boto3.client(
+        "quicksight",
+        endpoint_url=aws["env"]["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).describe_data_source(AwsAccountId="123456789012", DataSourceId="bedrock-costs-athena")
+    parameters = source["DataSource"]["DataSourceParameters"]
+    assert parameters == {"AthenaParameters": {"WorkGroup": "bedrock-costs"}}
+    model = next(
+        r
+        for r in requests["CreateDataSet"]
+        if r["DataSetId"] == "bedrock-costs-daily-cost-by-model"
+    )
+    (table,) = model["PhysicalTableMap"].values()
+    columns = {c["Name"]: c for c in table["RelationalTable"]["InputColumns"]}
+    assert columns["cost_usd"] == {"Name": "cost_usd", "Type": "DECIMAL", "SubType": "FLOAT"}
+    assert columns["cost_nano_usd"] == {"Name": "cost_nano_usd", "Type": "INTEGER"}
+    assert model["Permissions"][0]["Principal"] == QS_PRINCIPAL
+
+    removed = deploy(aws, "--destroy", "--output", OUTPUT, BC_PLAN_DIR=str(tmp_path / "first"))
+    assert "delete     quicksight data source bedrock-costs-athena" in removed.stdout
+    for path in (tmp_path / "first").glob("quicksight-DeleteDataSet-*.json"):
+        validate_parameters(
+            json.loads(path.read_text()),
+            quicksight.operation_model("DeleteDataSet").input_shape,
+        )
+    assert state(aws) == EMPTY

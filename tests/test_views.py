@@ -8,7 +8,7 @@ import pytest
 from bedrock_costs.config import RunConfig
 from bedrock_costs.job import run_invocation_costs
 from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile
-from bedrock_costs.views import VIEWS, create_statements, view_sql
+from bedrock_costs.views import COLUMNS, VIEWS, create_statements, view_sql
 from helpers import (
     cur_line,
     key,
@@ -98,6 +98,12 @@ def test_reconciliation_and_allocation_views_add_up_to_the_bill(spark, database)
     by_principal = spark.table(f"{database}.allocated_cost_by_principal").collect()
     assert sum(r.allocated_nano_usd for r in by_principal) == 9_000_000  # the CUR total
     assert by_tag["acme"] + by_tag["globex"] < 9_000_000  # carol's call carries no tenant tag
+
+
+def test_declared_columns_are_what_the_views_return(spark, database):
+    for name in VIEWS:
+        schema = spark.table(f"{database}.{name}").schema
+        assert tuple((f.name, f.dataType.simpleString()) for f in schema) == COLUMNS[name], name
 
 
 def test_athena_text_differs_only_in_the_unnest():
