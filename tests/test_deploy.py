@@ -67,7 +67,9 @@ def deploy(aws, *args: str, check: bool = True, **env: str) -> subprocess.Comple
     return done
 
 
-FULL = ("--logs", LOGS, "--output", OUTPUT, "--cur", CUR)
+QS_PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/finops"
+FULL = ("--logs", LOGS, "--output", OUTPUT, "--cur", CUR, "--quicksight-principal", QS_PRINCIPAL)
+DATASETS = [f"bedrock-costs-{v.replace('_', '-')}" for v in VIEWS]
 EMPTY = {
     "roles": [],
     "jobs": [],
@@ -84,7 +86,9 @@ def actions(output: str) -> dict[str, str]:
     return {
         m[2]: m[1]
         for m in re.finditer(
-            r"^  (create|update|unchanged|upload|delete|replace)\s+(.+)$", output, re.M
+            r"^  (create/update|create|update|unchanged|upload|delete|replace)\s+(.+)$",
+            output,
+            re.M,
         )
     }
 
@@ -147,8 +151,22 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
         "glue job bedrock-costs-cur-reconcile": "create",
         "glue trigger bedrock-costs-daily-costs": "create",
         "glue trigger bedrock-costs-reconcile-after-costs": "create",
+        "quicksight data source bedrock-costs-athena": "create",
+        **{f"quicksight dataset {d}": "create/update" for d in DATASETS},
     }
     assert state(aws) == before == EMPTY
+
+
+def requests_in(plan: Path, service: str) -> dict[str, list[dict]]:
+    """The recorded requests of a service, each validated against botocore's service model."""
+    model = botocore.session.get_session().get_service_model(service)
+    found: dict[str, list[dict]] = {}
+    for path in plan.glob(f"{service}-*.json"):
+        operation = path.name.split("-")[1]
+        params = json.loads(path.read_text())
+        validate_parameters(params, model.operation_model(operation).input_shape)  # raises if not
+        found.setdefault(operation, []).append(params)
+    return found
 
 
 def test_deploy_creates_each_resource_as_configured(aws):
@@ -233,79 +251,12 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert after["Actions"] == [{"JobName": "bedrock-costs-cur-reconcile"}]
 
 
-def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aws):
-    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    kept = ("Name", "Description", "TableType", "PartitionKeys", "StorageDescriptor")
-    table_input = {k: table[k] for k in kept}
-    table_input["StorageDescriptor"]["Columns"].append({"Name": "tag_tenant", "Type": "string"})
-    table_input["Parameters"] = {**table["Parameters"], "spark.sql.create.version": "3.5.4"}
-    aws["glue"].update_table(DatabaseName="bedrock_costs", TableInput=table_input)  # as a job would
-    before = state(aws)
-    jobs = aws["glue"].get_jobs()["Jobs"]
-    again = actions(deploy(aws, *FULL).stdout)
-    changed = {k: v for k, v in again.items() if v not in ("upload", "replace")}
-    assert set(changed.values()) == {"unchanged"} and len(changed) == 12, changed
-    assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
-    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    assert table["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
-
-
-def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
-    changed = deploy(
-        aws, *FULL, "--workers", "4", "--trailing-days", "5", "--dry-run", BC_PLAN_DIR=str(tmp_path)
-    )
-    planned = actions(changed.stdout)
-    assert planned["glue job bedrock-costs-invocation-costs"] == "update"
-    assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
-    assert planned["iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"] == (
-        "unchanged"
-    )
-    glue = botocore.session.get_session().get_service_model("glue")
-    requests = {}
-    for path in tmp_path.glob("glue-*.json"):
-        operation = path.name.split("-")[1]
-        params = json.loads(path.read_text())
-        validate_parameters(params, glue.operation_model(operation).input_shape)  # raises if not
-        requests.setdefault(operation, []).append(params)
-    assert {r["JobUpdate"]["NumberOfWorkers"] for r in requests["UpdateJob"]} == {4}
-    (trigger,) = requests["UpdateTrigger"]
-    assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
-
-
-def test_destroy_removes_what_it_created_and_keeps_the_data(aws):
-    removed = actions(deploy(aws, "--destroy", "--output", OUTPUT).stdout)
-    assert set(removed.values()) == {"delete"} and len(removed) == 8
-    assert state(aws) == EMPTY
-    kept = [
-        aws["s3"].head_object(Bucket=b, Key=k)["ContentLength"]
-        for b, k in (
-            ("bc-logs", "AWSLogs/111122223333/x.json.gz"),
-            ("bc-out", "costs/invocations/part.parquet"),
-        )
-    ]
-    assert kept == [3, 4]
-
-
-QS_PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/finops"
-
-
-def test_quicksight_data_source_and_datasets_keep_fixed_ids(aws, tmp_path):
-    quicksight = botocore.session.get_session().get_service_model("quicksight")
-    ids = []
-    for attempt, mode in (("first", ()), ("second", ("--dry-run",))):  # a redeploy's plan
-        plan = tmp_path / attempt
-        plan.mkdir()
-        deploy(aws, *FULL, *mode, "--quicksight-principal", QS_PRINCIPAL, BC_PLAN_DIR=str(plan))
-        requests: dict[str, list[dict]] = {}
-        for path in plan.glob("quicksight-*.json"):
-            operation = path.name.split("-")[1]
-            params = json.loads(path.read_text())
-            validate_parameters(params, quicksight.operation_model(operation).input_shape)
-            requests.setdefault(operation, []).append(params)
-        ids.append(sorted(r["DataSetId"] for r in requests["CreateDataSet"]))
-        assert sorted(r["DataSetId"] for r in requests["UpdateDataSet"]) == ids[-1]
-    assert "CreateDataSource" in json.dumps(sorted(p.name for p in (tmp_path / "first").iterdir()))
-    assert ids[0] == ids[1] == sorted(f"bedrock-costs-{v.replace('_', '-')}" for v in VIEWS)
+def test_deploy_creates_the_quicksight_source_and_datasets_with_fixed_ids(aws, tmp_path):
+    deploy(aws, *FULL, "--dry-run", BC_PLAN_DIR=str(tmp_path))  # what a redeploy sends
+    requests = requests_in(tmp_path, "quicksight")
+    assert sorted(r["DataSetId"] for r in requests["CreateDataSet"]) == sorted(DATASETS)
+    assert sorted(r["DataSetId"] for r in requests["UpdateDataSet"]) == sorted(DATASETS)
+    assert [r["DataSourceId"] for r in requests["UpdateDataSource"]] == ["bedrock-costs-athena"]
     source = boto3.client(
         "quicksight",
         endpoint_url=aws["env"]["AWS_ENDPOINT_URL"],
@@ -326,11 +277,62 @@ def test_quicksight_data_source_and_datasets_keep_fixed_ids(aws, tmp_path):
     assert columns["cost_nano_usd"] == {"Name": "cost_nano_usd", "Type": "INTEGER"}
     assert model["Permissions"][0]["Principal"] == QS_PRINCIPAL
 
-    removed = deploy(aws, "--destroy", "--output", OUTPUT, BC_PLAN_DIR=str(tmp_path / "first"))
-    assert "delete     quicksight data source bedrock-costs-athena" in removed.stdout
-    for path in (tmp_path / "first").glob("quicksight-DeleteDataSet-*.json"):
-        validate_parameters(
-            json.loads(path.read_text()),
-            quicksight.operation_model("DeleteDataSet").input_shape,
-        )
+
+def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aws):
+    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    kept = ("Name", "Description", "TableType", "PartitionKeys", "StorageDescriptor")
+    table_input = {k: table[k] for k in kept}
+    table_input["StorageDescriptor"]["Columns"].append({"Name": "tag_tenant", "Type": "string"})
+    table_input["Parameters"] = {**table["Parameters"], "spark.sql.create.version": "3.5.4"}
+    aws["glue"].update_table(DatabaseName="bedrock_costs", TableInput=table_input)  # as a job would
+    before = state(aws)
+    jobs = aws["glue"].get_jobs()["Jobs"]
+    again = actions(deploy(aws, *FULL).stdout)
+    changed = {
+        k: v
+        for k, v in again.items()
+        if v not in ("upload", "replace") and not k.startswith("quicksight")
+    }
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 12, changed
+    assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
+    assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
+    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    assert table["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
+
+
+def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
+    changed = deploy(
+        aws, *FULL, "--workers", "4", "--trailing-days", "5", "--dry-run", BC_PLAN_DIR=str(tmp_path)
+    )
+    planned = actions(changed.stdout)
+    assert planned["glue job bedrock-costs-invocation-costs"] == "update"
+    assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
+    assert planned["iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"] == (
+        "unchanged"
+    )
+    requests = requests_in(tmp_path, "glue")
+    assert {r["JobUpdate"]["NumberOfWorkers"] for r in requests["UpdateJob"]} == {4}
+    (trigger,) = requests["UpdateTrigger"]
+    assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
+
+
+def test_destroy_removes_what_it_created_and_keeps_the_data(aws, tmp_path):
+    removed = actions(
+        deploy(aws, "--destroy", "--output", OUTPUT, BC_PLAN_DIR=str(tmp_path)).stdout
+    )
+    assert set(removed.values()) == {"delete"}
+    assert {
+        "quicksight data source bedrock-costs-athena",
+        "iam role bedrock-costs-glue-jobs",
+    } <= set(removed)
+    deletes = requests_in(tmp_path, "quicksight")["DeleteDataSet"]  # moto lacks DeleteDataSet
+    assert sorted(r["DataSetId"] for r in deletes) == sorted(DATASETS)
     assert state(aws) == EMPTY
+    kept = [
+        aws["s3"].head_object(Bucket=b, Key=k)["ContentLength"]
+        for b, k in (
+            ("bc-logs", "AWSLogs/111122223333/x.json.gz"),
+            ("bc-out", "costs/invocations/part.parquet"),
+        )
+    ]
+    assert kept == [3, 4]
