@@ -8,7 +8,7 @@ period's reconciliation, allocations and focus partitions are replaced.
 import sys
 
 from bedrock_costs.focus import run_focus
-from bedrock_costs.glue_args import glue_reconcile_config, local_resolved_options
+from bedrock_costs.glue_args import glue_reconcile_config, run_job
 from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile
 
 
@@ -24,24 +24,7 @@ def reconcile_and_export(spark, config: ReconcileConfig) -> None:
 
 
 def main(argv: list[str]) -> None:
-    try:
-        from awsglue.context import GlueContext
-        from awsglue.job import Job
-        from awsglue.utils import getResolvedOptions
-    except ImportError:  # no Glue runtime (a laptop, CI): the same job on plain Spark
-        from bedrock_costs.session import local_session
-
-        _, config = glue_reconcile_config(argv, local_resolved_options)
-        reconcile_and_export(local_session(config.output_path), config)
-        return
-    from pyspark.context import SparkContext
-
-    args, config = glue_reconcile_config(argv, getResolvedOptions)
-    glue_context = GlueContext(SparkContext.getOrCreate())
-    job = Job(glue_context)
-    job.init(args["JOB_NAME"], args)
-    reconcile_and_export(glue_context.spark_session, config)
-    job.commit()
+    run_job(argv, glue_reconcile_config, reconcile_and_export)
 
 
 if __name__ == "__main__":

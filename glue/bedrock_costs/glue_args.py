@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol, TypeVar
+
+from pyspark.sql import SparkSession
 
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
 from bedrock_costs.errors import UsageError
@@ -101,3 +104,44 @@ def local_resolved_options(argv: Sequence[str], names: list[str]) -> dict[str, s
         )
     known, _ = parser.parse_known_args(list(argv[1:]))
     return vars(known)
+
+
+class _JobConfig(Protocol):
+    @property
+    def output_path(self) -> str: ...
+
+
+Config = TypeVar("Config", bound=_JobConfig)
+
+
+def run_job(
+    argv: Sequence[str],
+    configure: Callable[[Sequence[str], Resolver], tuple[dict[str, str], Config]],
+    work: Callable[[SparkSession, Config], object],
+) -> None:
+    """A job script's body: inside Glue, GlueContext/Job init, `work`, commit; without the Glue
+    runtime (a laptop, CI), the same `work` on a plain local SparkSession.
+
+    The Glue runtime is imported here lazily and only by name, so the library still never depends
+    on awsglue: this function is called from jobs/ only.
+    """
+    import importlib
+
+    try:
+        context = importlib.import_module("awsglue.context")
+        job_module = importlib.import_module("awsglue.job")
+        utils = importlib.import_module("awsglue.utils")
+    except ImportError:
+        from bedrock_costs.session import local_session
+
+        _, config = configure(argv, local_resolved_options)
+        work(local_session(config.output_path), config)
+        return
+    from pyspark.context import SparkContext
+
+    args, config = configure(argv, utils.getResolvedOptions)
+    glue_context = context.GlueContext(SparkContext.getOrCreate())
+    job = job_module.Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    work(glue_context.spark_session, config)
+    job.commit()
