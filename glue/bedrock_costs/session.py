@@ -34,31 +34,34 @@ def local_session(output_path: str, *, master: str | None = None) -> SparkSessio
     """A SparkSession whose catalog is the metastore of this output folder."""
     catalog = catalog_dir(output_path)
     catalog.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "spark.sql.shuffle.partitions": str(2 * (os.cpu_count() or 2)),
+        "spark.sql.warehouse.dir": str(catalog / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={catalog / 'metastore_db'};create=true"
+        ),
+        **s3_settings(os.environ),
+    }
+    return _session("bedrock-costs", master, settings, f"-Dderby.system.home={catalog}", hive=True)
+
+
+def _session(
+    app: str, master: str | None, settings: dict[str, str], java_options: str, *, hive: bool
+) -> SparkSession:
+    """The settings every local session shares (UTC, quiet logs, no UI), plus `settings`."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    log_config = f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}"
     builder = (
-        SparkSession.builder.appName("bedrock-costs")
+        SparkSession.builder.appName(app)
         .master(master or os.environ.get("BEDROCK_COSTS_SPARK_MASTER", "local[*]"))
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(2 * (os.cpu_count() or 2)))
-        .config("spark.sql.warehouse.dir", str(catalog / "warehouse"))
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={catalog / 'metastore_db'};create=true",
-        )
         .config("spark.ui.showConsoleProgress", "false")
-        .config(
-            "spark.driver.extraJavaOptions",
-            " ".join(
-                [
-                    f"-Dderby.system.home={catalog}",
-                    f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}",
-                ]
-            ),
-        )
-        .enableHiveSupport()
+        .config("spark.driver.extraJavaOptions", " ".join(filter(None, [java_options, log_config])))
     )
-    for key, value in {**RUN_SETTINGS, **s3_settings(os.environ)}.items():
+    for key, value in {**RUN_SETTINGS, **settings}.items():
         builder = builder.config(key, value)
+    if hive:
+        builder = builder.enableHiveSupport()
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
@@ -100,21 +103,7 @@ def scratch_session() -> Iterator[SparkSession]:
     if active is not None:
         yield active
         return
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = (
-        SparkSession.builder.appName("bedrock-costs-sample")
-        .master(os.environ.get("BEDROCK_COSTS_SPARK_MASTER", "local[*]"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config(
-            "spark.driver.extraJavaOptions",
-            f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}",
-        )
-    )
-    for key, value in RUN_SETTINGS.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = _session("bedrock-costs-sample", None, {}, "", hive=False)
     try:
         yield spark
     finally:
