@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Deploy bedrock-costs into an AWS account: artifacts, a least-privilege role, the Glue database and
-# tables, the Athena workgroup and views, the Glue jobs and their triggers. Non-interactive and idempotent: a second run updates what
-# changed and reports the rest unchanged. Run with --help for every option.
+# tables, the Athena workgroup and views, the Glue jobs and their triggers, optionally QuickSight
+# datasets and a dashboard with row-level security and Lake Formation data-cell filters.
+# Non-interactive and idempotent: a second run updates what changed and reports the rest
+# unchanged. Run with --help for every option.
 set -euo pipefail
 
 usage() {
@@ -36,10 +38,25 @@ options:
   --quicksight-principal ARN  also create the QuickSight Athena data source and one dataset
                            per view (fixed ids), shared with this user or group ARN
                                                                    [BC_QUICKSIGHT_PRINCIPAL]
+  --dashboard              also the QuickSight dashboard <prefix>-costs (fixed id), shared
+                           with the access file's users and groups as readers;
+                           needs --quicksight-principal                  [BC_DASHBOARD=1]
+  --access FILE            row-level security from a TOML file mapping QuickSight users and
+                           groups or IAM principals to tenants and/or accounts (README
+                           "Row-level security"): QuickSight rules datasets on every
+                           dataset, Lake Formation data-cell filters with --lake-formation
+                                                                   [BC_ACCESS]
+  --lake-formation         govern the output with Lake Formation: register the output
+                           location, grant the jobs' role (and the QuickSight principal)
+                           access, create the access file's filters for IAM principals.
+                           Tables then use the partitions the jobs register, not Athena
+                           projection (Lake Formation filters ignore projected tables)
+                                                                   [BC_LAKE_FORMATION=1]
   --dry-run                print the plan (create / update / unchanged) and change nothing
   --destroy                remove what deploy.sh created: triggers, jobs, the Glue database
                            (table definitions only), the role and the artifacts. Never the logs,
-                           the CUR export or the tables' data under --output.
+                           the CUR export or the tables' data under --output. Pass the
+                           options you deployed with (--output, --lake-formation).
   -h, --help               this help
 EOF
 }
@@ -51,7 +68,8 @@ PREFIX=${BC_PREFIX:-bedrock-costs} DATABASE=${BC_DATABASE:-}
 GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS=${BC_WORKERS:-2}
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
 PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} DRY_RUN=0 DESTROY=0
-QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-}
+QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-} ACCESS=${BC_ACCESS:-}
+DASHBOARD=${BC_DASHBOARD:-0} LAKE_FORMATION=${BC_LAKE_FORMATION:-0}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
 
 while [ $# -gt 0 ]; do
@@ -59,6 +77,8 @@ while [ $# -gt 0 ]; do
     -h|--help) usage; exit 0 ;;
     --dry-run) DRY_RUN=1; shift; continue ;;
     --destroy) DESTROY=1; shift; continue ;;
+    --dashboard) DASHBOARD=1; shift; continue ;;
+    --lake-formation) LAKE_FORMATION=1; shift; continue ;;
   esac
   [ $# -ge 2 ] || die "$1 needs a value (see --help)"
   case "$1" in
@@ -67,7 +87,7 @@ while [ $# -gt 0 ]; do
     --profile) export AWS_PROFILE=$2 ;; --glue-version) GLUE_VERSION=$2 ;;
     --worker-type) WORKER_TYPE=$2 ;; --workers) WORKERS=$2 ;; --schedule) SCHEDULE=$2 ;;
     --trailing-days) TRAILING_DAYS=$2 ;; --pricing) PRICING=$2 ;; --wheel) WHEEL_FILE=$2 ;;
-    --quicksight-principal) QS_PRINCIPAL=$2 ;;
+    --quicksight-principal) QS_PRINCIPAL=$2 ;; --access) ACCESS=$2 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift 2
@@ -84,6 +104,7 @@ command -v aws >/dev/null || die "the AWS CLI (aws) is not on PATH"
 [[ $DATABASE =~ ^[a-z][a-z0-9_]{0,60}$ ]] || die "--database must be lower-case letters, digits and _"
 [[ $WORKERS =~ ^[0-9]+$ && $WORKERS -ge 2 ]] || die "--workers must be 2 or more"
 [[ $TRAILING_DAYS =~ ^[0-9]+$ && $TRAILING_DAYS -ge 1 ]] || die "--trailing-days must be 1 or more"
+[[ $DASHBOARD =~ ^[01]$ && $LAKE_FORMATION =~ ^[01]$ ]] || die "BC_DASHBOARD and BC_LAKE_FORMATION are 0 or 1"
 
 s3_uri() {  # normalise s3://bucket/prefix to s3://bucket/prefix/ (prefix may be empty)
   local name=$1 value=$2
@@ -121,6 +142,46 @@ record() {  # service operation params-json
   printf '%s\n' "$3" > "$BC_PLAN_DIR/$1-$2-$(date +%s%N).json"
 }
 
+# One Lake Formation batch call; the API reports refused entries in Failures, not the exit code
+lf_batch() {  # operation request-json-or-file://
+  [ "$DRY_RUN" = 0 ] || return 0
+  local failed
+  failed=$(aws lakeformation "$1" --cli-input-json "$2" --query 'Failures[].Error.ErrorMessage' --output text) || return 1
+  [ -z "$failed" ] || [ "$failed" = None ] || { echo "deploy.sh: lake formation $1: $failed" >&2; return 1; }
+}
+
+lf_tables() { printf '%s\n' invocations allocations reconciliation; }  # as access.LF_TABLES
+# The data-cell filters deploy.sh made (bc-*) on one table, as name<TAB>TableData-json lines
+lf_filters() {
+  aws lakeformation list-data-cells-filter --table "{\"CatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"Name\": \"$1\"}" \
+    --query "DataCellsFilters[?starts_with(Name, 'bc-')].[Name, TableName]" --output text 2>/dev/null || true
+}
+
+destroy_lake_formation() {
+  local table name _ location
+  for table in $(lf_tables); do
+    while IFS=$'\t' read -r name _; do
+      [ -n "$name" ] || continue
+      say delete "lake formation filter $name on $DATABASE.$table"
+      record lakeformation DeleteDataCellsFilter "{\"TableCatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"TableName\": \"$table\", \"Name\": \"$name\"}"
+      run aws lakeformation delete-data-cells-filter --table-catalog-id "$ACCOUNT" --database-name "$DATABASE" --table-name "$table" --name "$name"
+    done < <(lf_filters "$table")
+  done
+  [ -n "$OUTPUT" ] || { echo "deploy.sh: warning: without --output the Lake Formation location stays registered" >&2; return 0; }
+  OUTPUT=$(s3_uri --output "$OUTPUT")
+  location="arn:aws:s3:::$(bucket_of "$OUTPUT")/$(key_of "$OUTPUT")"; location=${location%/}
+  request=$("$PYTHON" -m bedrock_costs.access role-grants --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
+             --location-arn "$location" --account "$ACCOUNT" --database "$DATABASE")
+  say revoke "lake formation permissions of $ROLE"
+  record lakeformation BatchRevokePermissions "$request"
+  lf_batch batch-revoke-permissions "$request" \
+    || echo "deploy.sh: warning: could not revoke the Lake Formation permissions of $ROLE" >&2
+  if exists aws lakeformation describe-resource --resource-arn "$location"; then
+    say delete "lake formation location $location"
+    run aws lakeformation deregister-resource --resource-arn "$location"
+  fi
+}
+
 destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
@@ -134,7 +195,14 @@ destroy() {
       say delete "glue job $job"; run aws glue delete-job --job-name "$job"
     fi
   done
+  if [ "$LAKE_FORMATION" = 1 ]; then destroy_lake_formation; fi
   if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
+    record quicksight DeleteDashboard "{\"AwsAccountId\": \"$ACCOUNT\", \"DashboardId\": \"$PREFIX-costs\"}"
+    if exists aws quicksight describe-dashboard --aws-account-id "$ACCOUNT" --dashboard-id "$PREFIX-costs"; then
+      say delete "quicksight dashboard $PREFIX-costs"
+      run aws quicksight delete-dashboard --aws-account-id "$ACCOUNT" --dashboard-id "$PREFIX-costs" \
+        || echo "deploy.sh: warning: could not delete the QuickSight dashboard $PREFIX-costs" >&2
+    fi
     while IFS=$'\t' read -r VIEW _; do
       id="$PREFIX-${VIEW//_/-}"
       record quicksight DeleteDataSet "{\"AwsAccountId\": \"$ACCOUNT\", \"DataSetId\": \"$id\"}"
@@ -144,7 +212,7 @@ destroy() {
       else
         say delete "quicksight dataset $id"
       fi
-    done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE")
+    done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE"; printf '%s\n' access_rules access_rules_accounts)
     say delete "quicksight data source $PREFIX-athena"
     run aws quicksight delete-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"
   fi
@@ -180,11 +248,20 @@ ARTIFACTS=$(s3_uri --artifacts "${ARTIFACTS:-${OUTPUT}_deploy}")
 [ -f "$PRICING" ] || die "--pricing: no such file $PRICING"
 "$PYTHON" -c "import bedrock_costs" 2>/dev/null || die "bedrock_costs is not importable by $PYTHON (run make first)"
 "$PYTHON" -m bedrock_costs.cli pricing validate "$PRICING" >/dev/null || die "the price table is invalid"
+[ "$DASHBOARD" = 0 ] || [ -n "$QS_PRINCIPAL" ] || die "--dashboard needs --quicksight-principal"
+TENANT_TAG=tenant TENANT_COLUMN=
+if [ -n "$ACCESS" ]; then
+  CHECKED=$("$PYTHON" -m bedrock_costs.access check "$ACCESS" 2>&1) || die "--access: $CHECKED"
+  IFS=$'\t' read -r TENANT_TAG TENANT_COLUMN <<<"$CHECKED"
+fi
 
 ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
 VERSION=$("$PYTHON" -c "import bedrock_costs; print(bedrock_costs.__version__)")
 WHEEL="bedrock_costs-$VERSION-py3-none-any.whl"
 echo "deploying $PREFIX $VERSION to account $ACCOUNT, $REGION$( [ "$DRY_RUN" = 1 ] && echo ' (dry run: nothing changes)')"
+if [ -z "$ACCESS" ] && exists aws glue get-table --database-name "$DATABASE" --name access_rules; then
+  die "this deployment has row-level security: pass its --access file (a deploy without it would show every row)"
+fi
 
 # 1. artifacts: the wheel, the job scripts and the price tables
 BUILD=$(mktemp -d); trap 'rm -rf "$BUILD"' EXIT
@@ -195,10 +272,18 @@ if [ "$DRY_RUN" = 0 ]; then
     WHEEL_FILE="$BUILD/$WHEEL"
   fi
   [ "$(basename "$WHEEL_FILE")" = "$WHEEL" ] && [ -f "$WHEEL_FILE" ] || die "no wheel $WHEEL (--wheel $WHEEL_FILE)"
-  aws s3 cp --quiet "$WHEEL_FILE" "${ARTIFACTS}wheels/$WHEEL"
-  for script in "$HERE"/jobs/*.py; do aws s3 cp --quiet "$script" "${ARTIFACTS}jobs/$(basename "$script")"; done
-  aws s3 cp --quiet "$PRICING" "${ARTIFACTS}pricing/bedrock_prices.csv"
-  aws s3 cp --quiet "$HERE/pricing/bedrock_unit_prices.csv" "${ARTIFACTS}pricing/bedrock_unit_prices.csv"
+  STAGE="$BUILD/artifacts"; mkdir -p "$STAGE/wheels" "$STAGE/jobs" "$STAGE/pricing"
+  cp "$WHEEL_FILE" "$STAGE/wheels/$WHEEL"; cp "$HERE"/jobs/*.py "$STAGE/jobs/"
+  cp "$PRICING" "$STAGE/pricing/bedrock_prices.csv"; cp "$HERE/pricing/bedrock_unit_prices.csv" "$STAGE/pricing/"
+  if [ -n "$ACCESS" ]; then  # the QuickSight rules tables' data: one folder per table
+    "$PYTHON" -m bedrock_costs.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
+    for table in access_rules access_rules_accounts; do
+      mkdir -p "$STAGE/access/$table"; cp "$BUILD/access/$table.csv" "$STAGE/access/$table/"
+    done
+  fi
+  aws s3 cp --quiet --recursive "$STAGE" "$ARTIFACTS"
+elif [ -n "$ACCESS" ]; then
+  "$PYTHON" -m bedrock_costs.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
 fi
 
 # 2. the jobs' role: read logs, CUR and artifacts; write the output prefix; its own database only
@@ -235,6 +320,7 @@ $(s3_read "$ARTIFACTS" ReadArtifacts)
     {"Sid": "JobLogs", "Effect": "Allow",
      "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
      "Resource": "arn:aws:logs:$REGION:$ACCOUNT:log-group:/aws-glue/*"},
+$( [ "$LAKE_FORMATION" = 0 ] || echo '    {"Sid": "LakeFormationData", "Effect": "Allow", "Action": ["lakeformation:GetDataAccess"], "Resource": "*"},')
     {"Sid": "JobMetrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
      "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}}}
 ]}
@@ -266,9 +352,13 @@ else
 fi
 
 # 3b. the tables, from schemas/ (partition projection; columns the jobs added are kept)
-for table in invocations quarantine reconciliation allocations focus; do
+TABLE_OPTIONS=()
+[ "$LAKE_FORMATION" = 0 ] || TABLE_OPTIONS+=(--no-projection)
+[ "$LAKE_FORMATION" = 0 ] || [ -z "$TENANT_COLUMN" ] || TABLE_OPTIONS+=(--tag-column "$TENANT_COLUMN")
+for table in invocations quarantine reconciliation allocations focus $( [ -z "$ACCESS" ] || echo access_rules access_rules_accounts); do
   EXISTING=$(aws glue get-table --database-name "$DATABASE" --name "$table" --output json 2>/dev/null || true)
-  PLAN=$(printf '%s' "$EXISTING" | "$PYTHON" -m bedrock_costs.catalog_tables --table "$table" --output "$OUTPUT")
+  PLAN=$(printf '%s' "$EXISTING" | "$PYTHON" -m bedrock_costs.catalog_tables --table "$table" --output "$OUTPUT" \
+           --rules-location "${ARTIFACTS}access/$table/" "${TABLE_OPTIONS[@]}")
   ACTION=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["action"])' "$PLAN")
   INPUT=$("$PYTHON" -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["table_input"]))' "$PLAN")
   say "$ACTION" "glue table $DATABASE.$table"
@@ -292,13 +382,66 @@ while IFS=$'\t' read -r VIEW SQL; do
   say replace "athena view $DATABASE.$VIEW"
   run aws athena start-query-execution --work-group "$WORKGROUP" --query-string "$SQL" \
     --query-execution-context "Database=$DATABASE"
-done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE")
+done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE" --tenant-tag "$TENANT_TAG")
 
-# 3d. QuickSight: an Athena data source and a dataset per view, with fixed ids
+# 3d. Lake Formation: the output location governed, the jobs' role (and QuickSight) granted,
+# a data-cell filter per IAM principal of the access file and table it reaches
+if [ "$LAKE_FORMATION" = 1 ]; then
+  LOCATION_ARN="arn:aws:s3:::$OUT_BUCKET/$OUT_KEY"; LOCATION_ARN=${LOCATION_ARN%/}
+  if exists aws lakeformation describe-resource --resource-arn "$LOCATION_ARN"; then
+    say unchanged "lake formation location $LOCATION_ARN"
+  else
+    say create "lake formation location $LOCATION_ARN"
+    record lakeformation RegisterResource "{\"ResourceArn\": \"$LOCATION_ARN\", \"UseServiceLinkedRole\": true}"
+    run aws lakeformation register-resource --resource-arn "$LOCATION_ARN" --use-service-linked-role
+  fi
+  READER=(); [ -z "$QS_PRINCIPAL" ] || READER=(--reader "$QS_PRINCIPAL")
+  request=$("$PYTHON" -m bedrock_costs.access role-grants --role-arn "$ROLE_ARN" --location-arn "$LOCATION_ARN" \
+             --account "$ACCOUNT" --database "$DATABASE" "${READER[@]}")
+  record lakeformation BatchGrantPermissions "$request"
+  lf_batch batch-grant-permissions "$request" || die "could not grant the Lake Formation permissions of $ROLE"
+  say grant "lake formation permissions: $ROLE$( [ -z "$QS_PRINCIPAL" ] || echo " and $QS_PRINCIPAL")"
+  if [ -n "$ACCESS" ]; then
+    declare -A WANTED=()
+    while IFS= read -r data; do
+      name=$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["TableName"] + "\t" + d["Name"])' "$data")
+      table=${name%%$'\t'*}; name=${name#*$'\t'}; WANTED["$table/$name"]=1
+      have=$(aws lakeformation list-data-cells-filter --table "{\"CatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"Name\": \"$table\"}" \
+        --query "DataCellsFilters[?Name=='$name'] | [0].{TableCatalogId: TableCatalogId, DatabaseName: DatabaseName, TableName: TableName, Name: Name, RowFilter: RowFilter, ColumnWildcard: ColumnWildcard}" --output json)
+      record lakeformation CreateDataCellsFilter "{\"TableData\": $data}"
+      record lakeformation UpdateDataCellsFilter "{\"TableData\": $data}"
+      if [ "$have" = "null" ]; then
+        say create "lake formation filter $name on $DATABASE.$table"
+        run aws lakeformation create-data-cells-filter --table-data "$data"
+      elif same_json "$have" "$data"; then
+        say unchanged "lake formation filter $name on $DATABASE.$table"
+      else
+        say update "lake formation filter $name on $DATABASE.$table"
+        run aws lakeformation update-data-cells-filter --table-data "$data"
+      fi
+    done < "$BUILD/access/filters.jsonl"
+    for table in $(lf_tables); do  # filters of grants no longer in the access file
+      while IFS=$'\t' read -r name _; do
+        [ -n "$name" ] && [ -z "${WANTED["$table/$name"]:-}" ] || continue
+        say delete "lake formation filter $name on $DATABASE.$table"
+        record lakeformation DeleteDataCellsFilter "{\"TableCatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"TableName\": \"$table\", \"Name\": \"$name\"}"
+        run aws lakeformation delete-data-cells-filter --table-catalog-id "$ACCOUNT" --database-name "$DATABASE" --table-name "$table" --name "$name"
+      done < <(lf_filters "$table")
+    done
+    if [ -s "$BUILD/access/grants.json" ]; then
+      say grant "lake formation SELECT through the filters to the access file's IAM principals"
+      record lakeformation BatchGrantPermissions "$(cat "$BUILD/access/grants.json")"
+      lf_batch batch-grant-permissions "file://$BUILD/access/grants.json" || die "could not grant the access file's principals"
+    fi
+  fi
+fi
+
+# 3e. QuickSight: an Athena data source and a dataset per view, with fixed ids
 if [ -n "$QS_PRINCIPAL" ]; then
   QS="$BUILD/quicksight"
+  QS_OPTIONS=(); [ -z "$ACCESS" ] || QS_OPTIONS+=(--access "$ACCESS"); [ "$DASHBOARD" = 0 ] || QS_OPTIONS+=(--dashboard)
   "$PYTHON" -m bedrock_costs.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
-    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS"
+    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS" "${QS_OPTIONS[@]}"
   if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
     say update "quicksight data source $PREFIX-athena"
     record quicksight UpdateDataSource "$(cat "$QS/source-update.json")"
@@ -324,6 +467,25 @@ if [ -n "$QS_PRINCIPAL" ]; then
       echo "$out" >&2; die "could not create the QuickSight dataset $id"
     fi
   done
+  if [ "$DASHBOARD" = 1 ]; then
+    id="$PREFIX-costs"
+    record quicksight CreateDashboard "$(cat "$QS/dashboard.json")"
+    record quicksight UpdateDashboard "$(cat "$QS/dashboard-update.json")"
+    record quicksight UpdateDashboardPermissions "$(cat "$QS/dashboard-permissions.json")"
+    if [ "$DRY_RUN" = 1 ]; then
+      say create/update "quicksight dashboard $id"
+    elif out=$(aws quicksight create-dashboard --cli-input-json "file://$QS/dashboard.json" 2>&1); then
+      say create "quicksight dashboard $id"
+    elif [[ $out == *ResourceExistsException* ]]; then
+      # same id, new version, published: the dashboard's URL and bookmarks stay
+      say update "quicksight dashboard $id"
+      version=$(aws quicksight update-dashboard --cli-input-json "file://$QS/dashboard-update.json" --query VersionArn --output text)
+      aws quicksight update-dashboard-published-version --aws-account-id "$ACCOUNT" --dashboard-id "$id" --version-number "${version##*/}" >/dev/null
+      aws quicksight update-dashboard-permissions --cli-input-json "file://$QS/dashboard-permissions.json" >/dev/null
+    else
+      echo "$out" >&2; die "could not create the QuickSight dashboard $id"
+    fi
+  fi
 fi
 
 # 4. the Glue jobs: created, updated when their definition differs, else left alone

@@ -32,17 +32,31 @@ def test_every_table_follows_its_schema_file_with_projection_where_dated():
 
 
 def test_plan_creates_then_leaves_alone_and_keeps_what_the_jobs_added():
-    action, created = plan("invocations", OUT, None)
+    action, created = plan(table_input("invocations", OUT), None)
     assert action == "create"
     existing = copy.deepcopy(created)
     existing["StorageDescriptor"]["Columns"].append({"Name": "tag_tenant", "Type": "string"})
     existing["Parameters"]["transient_lastDdlTime"] = "1790000000"
     existing["CreateTime"] = "2026-11-01"
-    action, wanted = plan("invocations", OUT, existing)
+    action, wanted = plan(table_input("invocations", OUT), existing)
     assert action == "unchanged"
     assert wanted["StorageDescriptor"]["Columns"][-1] == {"Name": "tag_tenant", "Type": "string"}
     assert wanted["Parameters"]["transient_lastDdlTime"] == "1790000000"
-    moved = plan("invocations", "s3://elsewhere/costs/", existing)
+    moved = plan(table_input("invocations", "s3://elsewhere/costs/"), existing)
     assert moved[0] == "update"
     assert moved[1]["StorageDescriptor"]["Location"] == "s3://elsewhere/costs/invocations/"
     assert moved[1]["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"  # still kept
+
+
+def test_without_projection_every_projection_key_goes_and_the_tenant_column_is_declared():
+    _, projected = plan(table_input("invocations", OUT), None)
+    projected["Parameters"]["spark.sql.sources.schema"] = "kept"
+    wanted = table_input("invocations", OUT, projection=False, extra=("tag_tenant", "usage_date"))
+    action, update = plan(wanted, copy.deepcopy(projected))
+    assert action == "update"
+    assert not any(k.startswith("projection.") for k in update["Parameters"])
+    assert "storage.location.template" not in update["Parameters"]
+    assert update["Parameters"]["spark.sql.sources.schema"] == "kept"
+    names = [c["Name"] for c in update["StorageDescriptor"]["Columns"]]
+    assert names == [*schemas.load("invocations").names, "tag_tenant"]  # not the partition key
+    assert plan(wanted, update)[0] == "unchanged"

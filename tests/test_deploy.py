@@ -1,5 +1,6 @@
 """deploy.sh, the real AWS CLI and a real moto_server on 127.0.0.1: what it creates, re-deploys,
-plans and destroys. Calls moto does not implement (UpdateJob, UpdateTrigger) are checked against
+plans and destroys. Calls moto does not implement (Glue UpdateJob/UpdateTrigger, QuickSight
+UpdateDataSet/UpdateDashboard/Delete*, Lake Formation data-cell filters) are checked against
 botocore's service model instead."""
 
 import json
@@ -35,6 +36,9 @@ def aws(tmp_path_factory):
         capture_output=True,
     )
     env["BC_WHEEL"] = str(next(wheel_dir.glob("*.whl")))
+    for name, text in (("access.toml", ACCESS), ("access-iam.toml", ACCESS + ACCESS_IAM)):
+        (wheel_dir / name).write_text(text)
+    env["BC_ACCESS"] = str(wheel_dir / "access.toml")
     clients = {
         name: boto3.client(
             name,
@@ -43,7 +47,7 @@ def aws(tmp_path_factory):
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        for name in ("s3", "iam", "glue", "athena")
+        for name in ("s3", "iam", "glue", "athena", "quicksight", "lakeformation")
     }
     for bucket in ("bc-logs", "bc-out", "bc-cur"):
         clients["s3"].create_bucket(Bucket=bucket)
@@ -68,8 +72,26 @@ def deploy(aws, *args: str, check: bool = True, **env: str) -> subprocess.Comple
 
 
 QS_PRINCIPAL = "arn:aws:quicksight:us-east-1:123456789012:group/default/finops"
-FULL = ("--logs", LOGS, "--output", OUTPUT, "--cur", CUR, "--quicksight-principal", QS_PRINCIPAL)
-DATASETS = [f"bedrock-costs-{v.replace('_', '-')}" for v in VIEWS]
+FULL = (
+    *("--logs", LOGS, "--output", OUTPUT, "--cur", CUR),
+    *("--quicksight-principal", QS_PRINCIPAL, "--dashboard"),
+)
+RULES = ["bedrock-costs-access-rules", "bedrock-costs-access-rules-accounts"]
+DATASETS = RULES + [f"bedrock-costs-{v.replace('_', '-')}" for v in VIEWS]
+ACCESS = """
+[[grant]]
+group = "acme-analysts"
+tenants = ["acme"]
+
+[[grant]]
+user = "finance/alice"
+accounts = ["111122223333"]
+"""
+ACCESS_IAM = """
+[[grant]]
+principal = "arn:aws:iam::123456789012:role/acme-athena"
+tenants = ["acme"]
+"""
 EMPTY = {
     "roles": [],
     "jobs": [],
@@ -86,7 +108,8 @@ def actions(output: str) -> dict[str, str]:
     return {
         m[2]: m[1]
         for m in re.finditer(
-            r"^  (create/update|create|update|unchanged|upload|delete|replace)\s+(.+)$",
+            r"^  (create/update|create|update|unchanged|upload|delete|replace|grant|revoke)"
+            r"\s+(.+)$",
             output,
             re.M,
         )
@@ -145,6 +168,8 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
         "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)": "create",
         "glue database bedrock_costs": "create",
         **{f"glue table bedrock_costs.{t}": "create" for t in TABLES},
+        "glue table bedrock_costs.access_rules": "create",
+        "glue table bedrock_costs.access_rules_accounts": "create",
         "athena workgroup bedrock-costs (results under s3://bc-out/costs/_athena/)": "create",
         **{f"athena view bedrock_costs.{v}": "replace" for v in VIEWS},
         "glue job bedrock-costs-invocation-costs": "create",
@@ -153,6 +178,7 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
         "glue trigger bedrock-costs-reconcile-after-costs": "create",
         "quicksight data source bedrock-costs-athena": "create",
         **{f"quicksight dataset {d}": "create/update" for d in DATASETS},
+        "quicksight dashboard bedrock-costs-costs": "create/update",
     }
     assert state(aws) == before == EMPTY
 
@@ -173,6 +199,8 @@ def test_deploy_creates_each_resource_as_configured(aws):
     deploy(aws, *FULL)
     wheel = Path(aws["env"]["BC_WHEEL"]).name
     assert state(aws)["artifacts"] == [
+        "costs/_deploy/access/access_rules/access_rules.csv",
+        "costs/_deploy/access/access_rules_accounts/access_rules_accounts.csv",
         "costs/_deploy/jobs/cur_reconcile.py",
         "costs/_deploy/jobs/invocation_costs.py",
         "costs/_deploy/pricing/bedrock_prices.csv",
@@ -235,6 +263,26 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert sorted(q["Query"] for q in queries) == sorted(
         sql for _, sql in create_statements("bedrock_costs")
     )
+    rules = (
+        aws["s3"]
+        .get_object(Bucket="bc-out", Key="costs/_deploy/access/access_rules/access_rules.csv")[
+            "Body"
+        ]
+        .read()
+    )
+    assert rules.decode().splitlines() == [
+        "username,groupname,tenant,account_id",
+        ",acme-analysts,acme,",
+        "finance/alice,,,111122223333",
+    ]
+    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="access_rules")["Table"]
+    assert (
+        table["StorageDescriptor"]["Location"] == "s3://bc-out/costs/_deploy/access/access_rules/"
+    )
+    dashboard = aws["quicksight"].describe_dashboard(
+        AwsAccountId="123456789012", DashboardId="bedrock-costs-costs"
+    )["Dashboard"]
+    assert dashboard["Name"] == "Bedrock costs (bedrock-costs)"
     workgroup = aws["athena"].get_work_group(WorkGroup="bedrock-costs")["WorkGroup"]
     assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
         "s3://bc-out/costs/_athena/"
@@ -251,11 +299,47 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert after["Actions"] == [{"JobName": "bedrock-costs-cur-reconcile"}]
 
 
-def test_deploy_creates_the_quicksight_source_and_datasets_with_fixed_ids(aws, tmp_path):
-    deploy(aws, *FULL, "--dry-run", BC_PLAN_DIR=str(tmp_path))  # what a redeploy sends
+def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
+    """What a redeploy sends (QuickSight updates, new settings, Lake Formation with an IAM
+    principal in the access file), as a dry run recording every request."""
+    access = aws["env"]["BC_ACCESS"].replace("access.toml", "access-iam.toml")
+    changed = deploy(
+        aws,
+        *FULL,
+        *("--workers", "4", "--trailing-days", "5", "--lake-formation", "--access", access),
+        "--dry-run",
+        BC_PLAN_DIR=str(tmp_path),
+    )
+    planned = actions(changed.stdout)
+    assert planned["glue job bedrock-costs-invocation-costs"] == "update"
+    assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
+    role = "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"
+    assert planned[role] == "update"  # lakeformation:GetDataAccess added
+    assert planned["glue table bedrock_costs.invocations"] == "update"  # projection off
+    glue = requests_in(tmp_path, "glue")
+    assert {r["JobUpdate"]["NumberOfWorkers"] for r in glue["UpdateJob"]} == {4}
+    (trigger,) = glue["UpdateTrigger"]
+    assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
     requests = requests_in(tmp_path, "quicksight")
     assert sorted(r["DataSetId"] for r in requests["CreateDataSet"]) == sorted(DATASETS)
     assert sorted(r["DataSetId"] for r in requests["UpdateDataSet"]) == sorted(DATASETS)
+    assert [r["DashboardId"] for r in requests["UpdateDashboard"]] == ["bedrock-costs-costs"]
+    readers = requests["UpdateDashboardPermissions"][0]["GrantPermissions"]
+    assert [r["Principal"].rsplit(":", 1)[1] for r in readers] == [
+        "group/default/finops",
+        "group/default/acme-analysts",
+        "user/default/finance/alice",
+    ]
+    formation = requests_in(tmp_path, "lakeformation")
+    (created,) = formation["CreateDataCellsFilter"]
+    assert created["TableData"]["TableName"] == "invocations"
+    assert created["TableData"]["RowFilter"] == {"FilterExpression": "tag_tenant IN ('acme')"}
+    role_grants, principal_grants = formation["BatchGrantPermissions"]  # in the order sent
+    if "DataCellsFilter" in json.dumps(role_grants):
+        role_grants, principal_grants = principal_grants, role_grants
+    assert {e["Principal"]["DataLakePrincipalIdentifier"] for e in principal_grants["Entries"]} == {
+        "arn:aws:iam::123456789012:role/acme-athena"
+    }
     assert [r["DataSourceId"] for r in requests["UpdateDataSource"]] == ["bedrock-costs-athena"]
     source = boto3.client(
         "quicksight",
@@ -293,34 +377,69 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
         for k, v in again.items()
         if v not in ("upload", "replace") and not k.startswith("quicksight")
     }
-    assert set(changed.values()) == {"unchanged"} and len(changed) == 12, changed
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 14, changed
     assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
     table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
     assert table["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
 
 
-def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
-    changed = deploy(
-        aws, *FULL, "--workers", "4", "--trailing-days", "5", "--dry-run", BC_PLAN_DIR=str(tmp_path)
+def test_a_deploy_without_the_access_file_is_refused_once_rows_are_restricted(aws):
+    done = deploy(aws, *FULL, "--dry-run", check=False, BC_ACCESS="")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "deploy.sh: error: this deployment has row-level security: pass its --access file "
+        "(a deploy without it would show every row)"
     )
-    planned = actions(changed.stdout)
-    assert planned["glue job bedrock-costs-invocation-costs"] == "update"
-    assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
-    assert planned["iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"] == (
-        "unchanged"
-    )
-    requests = requests_in(tmp_path, "glue")
-    assert {r["JobUpdate"]["NumberOfWorkers"] for r in requests["UpdateJob"]} == {4}
-    (trigger,) = requests["UpdateTrigger"]
-    assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
+
+
+def test_lake_formation_governs_the_output_and_tables_read_registered_partitions(aws):
+    done = deploy(aws, *FULL, "--lake-formation")
+    planned = actions(done.stdout)
+    location = "arn:aws:s3:::bc-out/costs"
+    assert planned[f"lake formation location {location}"] == "create"
+    assert planned["glue table bedrock_costs.invocations"] == "update"
+    lf = aws["lakeformation"]
+    assert lf.describe_resource(ResourceArn=location)["ResourceInfo"]["ResourceArn"] == location
+    granted = lf.list_permissions()["PrincipalResourcePermissions"]
+    role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
+    assert sorted(
+        p
+        for g in granted
+        if g["Principal"]["DataLakePrincipalIdentifier"] == role
+        for p in g["Permissions"]
+    ) == sorted(["DATA_LOCATION_ACCESS", "DESCRIBE", "CREATE_TABLE", "ALTER", "ALL"])
+    tables = {
+        g["Resource"]["Table"]["Name"]
+        for g in granted
+        if g["Principal"]["DataLakePrincipalIdentifier"] == QS_PRINCIPAL
+        and "Table" in g["Resource"]
+    }
+    assert "quarantine" not in tables and {"invocations", "daily_cost_by_model"} <= tables
+    invocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    assert not any(k.startswith("projection.") for k in invocations["Parameters"])
+    assert invocations["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
+    policy = aws["iam"].get_role_policy(
+        RoleName="bedrock-costs-glue-jobs", PolicyName="bedrock-costs-access"
+    )["PolicyDocument"]
+    assert {
+        "Sid": "LakeFormationData",
+        "Effect": "Allow",
+        "Action": ["lakeformation:GetDataAccess"],
+        "Resource": "*",
+    } in policy["Statement"]
 
 
 def test_destroy_removes_what_it_created_and_keeps_the_data(aws, tmp_path):
     removed = actions(
-        deploy(aws, "--destroy", "--output", OUTPUT, BC_PLAN_DIR=str(tmp_path)).stdout
+        deploy(
+            aws, "--destroy", "--output", OUTPUT, "--lake-formation", BC_PLAN_DIR=str(tmp_path)
+        ).stdout
     )
-    assert set(removed.values()) == {"delete"}
+    assert set(removed.values()) == {"delete", "revoke"}
+    assert removed["lake formation permissions of bedrock-costs-glue-jobs"] == "revoke"
+    assert aws["lakeformation"].list_resources()["ResourceInfoList"] == []
+    assert removed["quicksight dashboard bedrock-costs-costs"] == "delete"
     assert {
         "quicksight data source bedrock-costs-athena",
         "iam role bedrock-costs-glue-jobs",

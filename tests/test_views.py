@@ -57,11 +57,16 @@ def nano(value: Decimal) -> int:
 
 
 def test_cost_by_model_exposes_double_and_exact_nano_dollars(spark, database):
-    (row,) = spark.table(f"{database}.daily_cost_by_model").collect()
+    rows = spark.table(f"{database}.daily_cost_by_model").collect()  # one per tenant
     exact = sum(r.total_cost for r in spark.table(f"{database}.invocations").collect())
-    assert (row.calls, row.input_tokens, row.output_tokens) == (3, 4007, 800)
-    assert row.cost_nano_usd == nano(exact) == 8_007_000
-    assert row.cost_usd == pytest.approx(float(exact), rel=1e-15)
+    assert [sum(r[c] for r in rows) for c in ("calls", "input_tokens", "output_tokens")] == [
+        3,
+        4007,
+        800,
+    ]
+    assert sum(r.cost_nano_usd for r in rows) == nano(exact) == 8_007_000
+    (globex,) = [r for r in rows if r.tenant == "globex"]
+    assert globex.cost_usd == pytest.approx(0.006, rel=1e-15)
 
 
 def test_cost_by_tag_and_principal(spark, database):
@@ -75,10 +80,14 @@ def test_cost_by_tag_and_principal(spark, database):
         ("app", "bot"): 2_000_000,
     }
     people = {
-        (r.principal_type, r.principal_name): r.calls
+        (r.principal_type, r.principal_name, r.tenant): r.calls
         for r in spark.table(f"{database}.daily_cost_by_principal").collect()
     }
-    assert people == {("assumed_role", "AppRole"): 2, ("iam_user", "carol"): 1}
+    assert people == {
+        ("assumed_role", "AppRole", "acme"): 1,
+        ("assumed_role", "AppRole", "globex"): 1,
+        ("iam_user", "carol", None): 1,
+    }
 
 
 def test_reconciliation_and_allocation_views_add_up_to_the_bill(spark, database):
@@ -116,3 +125,22 @@ def test_athena_text_differs_only_in_the_unnest():
         else:
             assert athena == spark_sql
     assert [n for n, _ in create_statements("db")] == list(VIEWS)
+
+
+def test_tenant_column_is_the_tenant_tag_as_the_job_promotes_it(spark, database):
+    by_tenant = {
+        r.tenant: r.cost_nano_usd for r in spark.table(f"{database}.daily_cost_by_model").collect()
+    }
+    promoted = {
+        r.tag_tenant: nano(r.total_cost) for r in spark.table(f"{database}.invocations").collect()
+    }
+    assert by_tenant == promoted == {"acme": 2_000_000, "globex": 6_000_000, None: 7_000}
+    allocated = {r.tenant for r in spark.table(f"{database}.allocated_cost_by_principal").collect()}
+    assert allocated == {"acme", "globex", None}
+    # another tag as the tenant: the key is matched after sanitizing, as tag_<key> columns are
+    spark.sql(
+        f"CREATE OR REPLACE TEMPORARY VIEW by_app AS "
+        f"{view_sql('daily_cost_by_principal', database, 'spark', tenant_tag=' APP ')}"
+    )
+    apps = {(r.principal_name, r.tenant) for r in spark.table("by_app").collect()}
+    assert apps == {("AppRole", "bot"), ("AppRole", None), ("carol", None)}

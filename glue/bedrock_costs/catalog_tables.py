@@ -9,6 +9,10 @@ Hive's null partition, which a projected date cannot name.
 
 A table's definition is merged with what the catalog already has: columns the jobs added
 (`tag_*`, `profile_tag_*`) are kept, so redeploying never drops a promoted tag.
+
+With Lake Formation data filters (deploy.sh --lake-formation) projection is off: Lake Formation
+filters do not apply to projected tables, so Athena reads the partitions the jobs register, and
+the tenant tag column a filter names is declared up front (the job fills it from then on).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import argparse
 import json
 import sys
 
-from bedrock_costs import schemas
+from bedrock_costs import access, schemas
 
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -48,13 +52,19 @@ def _projection(partition: schemas.Column, location: str) -> dict[str, str]:
     }
 
 
-def table_input(table: str, output: str) -> dict:
-    """The TableInput of one table whose data is under `<output><table>/`."""
+def table_input(
+    table: str, output: str, *, projection: bool = True, extra: tuple[str, ...] = ()
+) -> dict:
+    """The TableInput of one table whose data is under `<output><table>/`; `extra`: string
+    columns to declare after the schema's."""
     schema = schemas.load(table)
     location = f"{output.rstrip('/')}/{table}/"
     parameters = {"classification": "parquet", "parquet.compression": "SNAPPY", "EXTERNAL": "TRUE"}
-    if table != "quarantine":
+    if table != "quarantine" and projection:
         parameters |= _projection(schema.partition_keys[0], location)
+    names = {c.name for c in (*schema.columns, *schema.partition_keys)}
+    columns = [_column(c) for c in schema.columns]
+    columns += [{"Name": name, "Type": "string"} for name in extra if name not in names]
     return {
         "Name": table,
         "Description": schema.description,
@@ -62,7 +72,7 @@ def table_input(table: str, output: str) -> dict:
         "Parameters": parameters,
         "PartitionKeys": [_column(c) for c in schema.partition_keys],
         "StorageDescriptor": {
-            "Columns": [_column(c) for c in schema.columns],
+            "Columns": columns,
             "Location": location,
             **PARQUET,
         },
@@ -76,12 +86,17 @@ def _column(column: schemas.Column) -> dict[str, str]:
     return spec
 
 
-def plan(table: str, output: str, existing: dict | None) -> tuple[str, dict]:
+def plan(wanted: dict, existing: dict | None) -> tuple[str, dict]:
     """create, update or unchanged, and the TableInput to send (existing extra columns kept)."""
-    wanted = table_input(table, output)
     if existing is None:
         return "create", wanted
     have_parameters = existing.get("Parameters") or {}  # Spark and Glue add their own keys
+    if "projection.enabled" not in wanted["Parameters"]:  # turned off: drop every projection key
+        have_parameters = {
+            k: v
+            for k, v in have_parameters.items()
+            if not k.startswith("projection.") and k != "storage.location.template"
+        }
     wanted["Parameters"] = {**have_parameters, **wanted["Parameters"]}
     have_columns = existing.get("StorageDescriptor", {}).get("Columns", [])
     names = {c["Name"] for c in wanted["StorageDescriptor"]["Columns"]}
@@ -96,12 +111,22 @@ def plan(table: str, output: str, existing: dict | None) -> tuple[str, dict]:
 def main(argv: list[str] | None = None) -> int:
     """Print {"action", "table_input"} for a table; the current definition comes on stdin."""
     parser = argparse.ArgumentParser(prog="python -m bedrock_costs.catalog_tables")
-    parser.add_argument("--table", required=True, choices=TABLES)
+    parser.add_argument("--table", required=True, choices=(*TABLES, *access.RULE_COLUMNS))
     parser.add_argument("--output", required=True, help="the tables' s3:// root")
+    parser.add_argument("--rules-location", help="s3:// folder of a rules table's CSV")
+    parser.add_argument("--no-projection", action="store_true")
+    parser.add_argument("--tag-column", action="append", default=[], help="declare this column")
     args = parser.parse_args(argv)
     text = sys.stdin.read().strip()
     existing = json.loads(text).get("Table") if text else None
-    action, wanted = plan(args.table, args.output, existing)
+    if args.table in access.RULE_COLUMNS:
+        wanted = access.rules_table_input(args.table, args.rules_location)
+    else:
+        extra = tuple(args.tag_column) if args.table == "invocations" else ()
+        wanted = table_input(
+            args.table, args.output, projection=not args.no_projection, extra=extra
+        )
+    action, wanted = plan(wanted, existing)
     print(json.dumps({"action": action, "table_input": wanted}))
     return 0
 

@@ -9,6 +9,8 @@ share the text except how a map is unnested into key/value rows.
 
 from __future__ import annotations
 
+from bedrock_costs import access
+
 DIALECTS = ("athena", "spark")
 
 
@@ -28,31 +30,42 @@ def _unnest(dialect: str, table: str, alias: str) -> str:
     return f"{table} {alias} LATERAL VIEW explode({alias}.request_metadata) t AS tag_key, tag_value"
 
 
-def view_sql(name: str, database: str, dialect: str) -> str:
+def _tenant(key: str, alias: str = "") -> str:
+    """The call's tenant: the value of the tag whose sanitized key is `key` (smallest raw key
+    on a collision), exactly as the job fills tag_<key>; NULL when the call has no such tag."""
+    source = f"{alias}request_metadata"
+    sanitized = "regexp_replace(regexp_replace(lower(k), '[^a-z0-9]+', '_'), '^_+|_+$', '')"
+    keys = f"map_keys(map_filter({source}, (k, v) -> {sanitized} = '{access.sanitized(key)}'))"
+    return f"element_at({source}, element_at(array_sort({keys}), 1)) AS tenant"
+
+
+def view_sql(
+    name: str, database: str, dialect: str, tenant_tag: str = access.DEFAULT_TENANT_TAG
+) -> str:
     """The SELECT of one view (without CREATE VIEW), in the given dialect."""
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be one of {DIALECTS}")
     db = f"{database}."
     if name == "daily_cost_by_model":
         return (
-            "SELECT usage_date, account_id, region, model, routing, service_tier, pricing_status, "
-            "count(*) AS calls, sum(input_tokens) AS input_tokens, "
+            f"SELECT usage_date, account_id, {_tenant(tenant_tag)}, region, model, routing, "
+            "service_tier, pricing_status, count(*) AS calls, sum(input_tokens) AS input_tokens, "
             "sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens, "
             "sum(cache_write_tokens) AS cache_write_tokens, "
             f"{_money('sum(total_cost)', 'cost')} "
-            f"FROM {db}invocations GROUP BY 1, 2, 3, 4, 5, 6, 7"
+            f"FROM {db}invocations GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         )
     if name == "daily_cost_by_principal":
         return (
-            "SELECT usage_date, account_id, principal_type, principal_name, identity_arn, "
-            f"count(*) AS calls, {_money('sum(total_cost)', 'cost')} "
-            f"FROM {db}invocations GROUP BY 1, 2, 3, 4, 5"
+            f"SELECT usage_date, account_id, {_tenant(tenant_tag)}, principal_type, "
+            f"principal_name, identity_arn, count(*) AS calls, {_money('sum(total_cost)', 'cost')} "
+            f"FROM {db}invocations GROUP BY 1, 2, 3, 4, 5, 6"
         )
     if name == "daily_cost_by_tag":
         return (
-            "SELECT i.usage_date, i.account_id, t.tag_key, t.tag_value, count(*) AS calls, "
-            f"{_money('sum(i.total_cost)', 'cost')} "
-            f"FROM {_unnest(dialect, db + 'invocations', 'i')} GROUP BY 1, 2, 3, 4"
+            f"SELECT i.usage_date, i.account_id, {_tenant(tenant_tag, 'i.')}, t.tag_key, "
+            f"t.tag_value, count(*) AS calls, {_money('sum(i.total_cost)', 'cost')} "
+            f"FROM {_unnest(dialect, db + 'invocations', 'i')} GROUP BY 1, 2, 3, 4, 5"
         )
     if name == "reconciliation_status":
         return (
@@ -64,17 +77,17 @@ def view_sql(name: str, database: str, dialect: str) -> str:
         )
     if name == "allocated_cost_by_tag":
         return (
-            "SELECT a.billing_period, a.usage_date, a.account_id, a.charge_category, "
-            "t.tag_key, t.tag_value, "
+            f"SELECT a.billing_period, a.usage_date, a.account_id, {_tenant(tenant_tag, 'a.')}, "
+            "a.charge_category, t.tag_key, t.tag_value, "
             f"{_money('sum(a.allocated_cost)', 'allocated')} "
-            f"FROM {_unnest(dialect, db + 'allocations', 'a')} GROUP BY 1, 2, 3, 4, 5, 6"
+            f"FROM {_unnest(dialect, db + 'allocations', 'a')} GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
     if name == "allocated_cost_by_principal":
         return (
-            "SELECT billing_period, usage_date, account_id, allocation, charge_category, "
-            "identity_arn, model, "
+            f"SELECT billing_period, usage_date, account_id, {_tenant(tenant_tag)}, allocation, "
+            "charge_category, identity_arn, model, "
             f"{_money('sum(allocated_cost)', 'allocated')} "
-            f"FROM {db}allocations GROUP BY 1, 2, 3, 4, 5, 6, 7"
+            f"FROM {db}allocations GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         )
     raise KeyError(name)
 
@@ -84,6 +97,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "daily_cost_by_model": (
         ("usage_date", "date"),
         ("account_id", "string"),
+        ("tenant", "string"),
         ("region", "string"),
         ("model", "string"),
         ("routing", "string"),
@@ -100,6 +114,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "daily_cost_by_principal": (
         ("usage_date", "date"),
         ("account_id", "string"),
+        ("tenant", "string"),
         ("principal_type", "string"),
         ("principal_name", "string"),
         ("identity_arn", "string"),
@@ -110,6 +125,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "daily_cost_by_tag": (
         ("usage_date", "date"),
         ("account_id", "string"),
+        ("tenant", "string"),
         ("tag_key", "string"),
         ("tag_value", "string"),
         ("calls", "bigint"),
@@ -138,6 +154,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("billing_period", "string"),
         ("usage_date", "date"),
         ("account_id", "string"),
+        ("tenant", "string"),
         ("charge_category", "string"),
         ("tag_key", "string"),
         ("tag_value", "string"),
@@ -148,6 +165,7 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("billing_period", "string"),
         ("usage_date", "date"),
         ("account_id", "string"),
+        ("tenant", "string"),
         ("allocation", "string"),
         ("charge_category", "string"),
         ("identity_arn", "string"),
@@ -167,10 +185,16 @@ VIEWS = (
 )
 
 
-def create_statements(database: str, dialect: str = "athena") -> list[tuple[str, str]]:
+def create_statements(
+    database: str, dialect: str = "athena", tenant_tag: str = access.DEFAULT_TENANT_TAG
+) -> list[tuple[str, str]]:
     """(view name, CREATE OR REPLACE VIEW statement) for every view."""
     return [
-        (name, f"CREATE OR REPLACE VIEW {database}.{name} AS {view_sql(name, database, dialect)}")
+        (
+            name,
+            f"CREATE OR REPLACE VIEW {database}.{name} AS "
+            + view_sql(name, database, dialect, tenant_tag),
+        )
         for name in VIEWS
     ]
 
@@ -181,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bedrock_costs.views")
     parser.add_argument("--database", required=True)
+    parser.add_argument("--tenant-tag", default=access.DEFAULT_TENANT_TAG)
     args = parser.parse_args(argv)
-    for name, sql in create_statements(args.database):
+    for name, sql in create_statements(args.database, tenant_tag=args.tenant_tag):
         print(f"{name}\t{sql}")
     return 0
 

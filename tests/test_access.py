@@ -1,0 +1,209 @@
+"""The access file: validation, QuickSight rules rows, Lake Formation filters and grants
+(request shapes checked against botocore's service model: moto lacks CreateDataCellsFilter)."""
+
+import csv
+import io
+import json
+
+import botocore.session
+import pytest
+from botocore.validate import validate_parameters
+
+from bedrock_costs import access
+from bedrock_costs.access import load
+from bedrock_costs.errors import UsageError
+
+ROLE = "arn:aws:iam::111122223333:role/acme-athena"
+ACCESS = f"""
+tenant_tag = "Tenant ID"
+
+[[grant]]
+group = "acme-analysts"
+tenants = ["acme", "globex"]
+
+[[grant]]
+user = "finance/alice"
+accounts = ["111122223333"]
+
+[[grant]]
+group = "acme-leads"
+tenants = ["acme"]
+accounts = ["111122223333", "444455556666"]
+
+[[grant]]
+principal = "{ROLE}"
+tenants = ["acme"]
+
+[[grant]]
+principal = "arn:aws:iam::111122223333:user/auditor"
+accounts = ["444455556666"]
+
+[[grant]]
+group = "finops"
+all = true
+"""
+LF = botocore.session.get_session().get_service_model("lakeformation")
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "access.toml"
+    path.write_text(text)
+    return path
+
+
+def test_rules_rows_per_grantee_tenant_and_account_with_blank_meaning_any(tmp_path):
+    rules = load(write(tmp_path, ACCESS))
+    assert (rules.tenant_tag, rules.tenant_column) == ("Tenant ID", "tag_tenant_id")
+    rows = list(csv.DictReader(io.StringIO(access.rules_csv(rules, "access_rules"))))
+    assert [tuple(r.values()) for r in rows] == [
+        ("", "acme-analysts", "acme", ""),
+        ("", "acme-analysts", "globex", ""),
+        ("finance/alice", "", "", "111122223333"),
+        ("", "acme-leads", "acme", "111122223333"),
+        ("", "acme-leads", "acme", "444455556666"),
+        ("", "finops", "", ""),
+    ]
+    accounts = list(csv.DictReader(io.StringIO(access.rules_csv(rules, "access_rules_accounts"))))
+    # tenant-scoped groups do not see account-wide billing; IAM principals are not QuickSight's
+    assert [tuple(r.values()) for r in accounts] == [
+        ("finance/alice", "", "111122223333"),
+        ("", "finops", ""),
+    ]
+
+
+def test_lake_formation_filters_and_grants_are_valid_requests(tmp_path):
+    rules = load(write(tmp_path, ACCESS))
+    filters = access.data_cells_filters(rules, "111122223333", "bc_db")
+    by_table = {(f["TableName"], f["Name"]): f["RowFilter"] for f in filters}
+    acme = access.filter_name(access.Grant("principal", ROLE))
+    auditor = access.filter_name(
+        access.Grant("principal", "arn:aws:iam::111122223333:user/auditor")
+    )
+    assert acme.startswith("bc-acme-athena-") and auditor.startswith("bc-auditor-")
+    assert by_table == {
+        ("invocations", acme): {"FilterExpression": "tag_tenant_id IN ('acme')"},
+        ("invocations", auditor): {"FilterExpression": "account_id IN ('444455556666')"},
+        ("allocations", auditor): {"FilterExpression": "account_id IN ('444455556666')"},
+        ("reconciliation", auditor): {"FilterExpression": "account_id IN ('444455556666')"},
+    }
+    for data in filters:
+        validate_parameters(
+            {"TableData": data}, LF.operation_model("CreateDataCellsFilter").input_shape
+        )
+    grants = access.principal_grants(rules, "111122223333", "bc_db")
+    validate_parameters(grants, LF.operation_model("BatchGrantPermissions").input_shape)
+    selects = [
+        (
+            e["Principal"]["DataLakePrincipalIdentifier"],
+            e["Resource"]["DataCellsFilter"]["TableName"],
+        )
+        for e in grants["Entries"]
+        if "DataCellsFilter" in e["Resource"]
+    ]
+    assert sorted(selects) == sorted(
+        [(ROLE, "invocations")]
+        + [
+            ("arn:aws:iam::111122223333:user/auditor", t)
+            for t in ("invocations", "allocations", "reconciliation")
+        ]
+    )
+    assert len({e["Id"] for e in grants["Entries"]}) == len(grants["Entries"])
+
+
+def test_the_jobs_role_and_the_quicksight_reader_grants_are_valid_and_skip_the_quarantine():
+    batch = access.job_role_grants(
+        "arn:aws:iam::1:role/jobs",
+        "111122223333",
+        "bc_db",
+        "arn:aws:s3:::out/costs",
+        readers=("arn:aws:quicksight:us-east-1:111122223333:group/default/finops",),
+        tables=("invocations", "daily_cost_by_model"),
+    )
+    validate_parameters(batch, LF.operation_model("BatchGrantPermissions").input_shape)
+    (location,) = [e for e in batch["Entries"] if "DataLocation" in e["Resource"]]
+    assert location["Resource"]["DataLocation"]["ResourceArn"] == "arn:aws:s3:::out/costs"
+    assert location["Permissions"] == ["DATA_LOCATION_ACCESS"]
+    assert location["Principal"] == {"DataLakePrincipalIdentifier": "arn:aws:iam::1:role/jobs"}
+    reader_tables = [
+        e["Resource"]["Table"]["Name"]
+        for e in batch["Entries"]
+        if "finops" in e["Principal"]["DataLakePrincipalIdentifier"] and "Table" in e["Resource"]
+    ]
+    assert reader_tables == ["invocations", "daily_cost_by_model"]
+
+
+def test_rules_tables_read_empty_cells_as_null():
+    table = access.rules_table_input("access_rules", "s3://b/costs/_deploy/access/access_rules/")
+    serde = table["StorageDescriptor"]["SerdeInfo"]["Parameters"]
+    assert serde["serialization.null.format"] == ""
+    assert table["Parameters"]["skip.header.line.count"] == "1"
+    assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == [
+        "username",
+        "groupname",
+        "tenant",
+        "account_id",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[[grant]]\ngroup = 'g'\n",
+            "grant 1: grants nothing: give tenants, accounts or all = true",
+        ),
+        (
+            "[[grant]]\ngroup = 'g'\nuser = 'u'\nall = true\n",
+            "grant 1: name exactly one of user, group or principal",
+        ),
+        (
+            "[[grant]]\nprincipal = 'alice'\nall = true\n",
+            "grant 1: principal must be an IAM role or user ARN, got 'alice'",
+        ),
+        (
+            "[[grant]]\ngroup = 'g'\naccounts = ['1234']\n",
+            "grant 1: account '1234' is not a 12-digit account id",
+        ),
+        (
+            "[[grant]]\ngroup = 'g'\ntenants = ['a,b']\n",
+            "grant 1: tenants value 'a,b' contains a comma or a quote",
+        ),
+        (
+            "[[grant]]\ngroup = 'g'\ntenants = ['a']\nall = true\n",
+            "grant 1: all = true cannot be combined with tenants or accounts",
+        ),
+        (
+            "[[grant]]\ngroup = 'g'\nall = true\n[[grant]]\ngroup = 'g'\ntenants = ['a']\n",
+            "grant 2: group 'g' is granted twice",
+        ),
+        ("[[grant]]\ngroup = 'g'\nall = true\nteams = ['x']\n", "grant 1: unknown setting 'teams'"),
+        ("tenant_tag = 'tenant'\n", "no [[grant]] entries"),
+        ("[[grant]\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_access_file_is_one_line_naming_file_and_grant(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(UsageError) as error:
+        load(path)
+    assert str(error.value).startswith(f"{path}: ") and message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_the_deploy_helper_writes_rules_filters_and_grants(tmp_path, capsys):
+    path = write(tmp_path, ACCESS)
+    assert access.main(["check", str(path)]) == 0
+    assert capsys.readouterr().out == "Tenant ID\ttag_tenant_id\n"
+    out = tmp_path / "out"
+    assert (
+        access.main(
+            ["write", str(path), "--to", str(out), "--account", "111122223333", "--database", "db"]
+        )
+        == 0
+    )
+    assert (out / "access_rules.csv").read_text().splitlines()[
+        0
+    ] == "username,groupname,tenant,account_id"
+    assert len((out / "filters.jsonl").read_text().splitlines()) == 4
+    assert json.loads((out / "grants.json").read_text())["CatalogId"] == "111122223333"
+    assert access.main(["check", str(tmp_path / "missing.toml")]) == 2
+    assert "no such access file" in capsys.readouterr().err
