@@ -35,5 +35,10 @@ lint: $(STAMP)
 conformance: java $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python ../shared/conformance/harness.py ../shared/conformance/cases_public.py --cli bedrock-costs
 
+# The benchmark (bench/README.md): generates logs once under bench/data, writes bench/RESULTS.md
+bench: java $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) demo-output build dist glue/*.egg-info

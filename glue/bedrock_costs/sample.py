@@ -30,8 +30,8 @@ DEFAULT_END_DATE = date(2026, 10, 31)
 class SampleWriter(Draws):
     """Builds records and writes them grouped into hourly objects."""
 
-    def __init__(self, root: Path, seed: int, end: date, days: int) -> None:
-        super().__init__(seed)
+    def __init__(self, root: Path, seed: int, end: date, days: int, body_scale: int = 1) -> None:
+        super().__init__(seed, body_scale)
         self.root, self.end, self.days = root, end, days
         self.objects: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         self.sequence = 0
@@ -83,6 +83,7 @@ def write_sample(
     seed: int,
     end: date | None = None,
     cur: tuple[SparkSession, str] | None = None,
+    body_scale: int = 1,
 ) -> dict[str, int]:
     """Write `records` calls (plus planted duplicates and bad lines); return what was written.
 
@@ -90,7 +91,7 @@ def write_sample(
     those calls; keep it out of the logs folder, which `run` reads whole.
     """
     root = Path(output)
-    writer = SampleWriter(root, seed, end or DEFAULT_END_DATE, max(1, days))
+    writer = SampleWriter(root, seed, end or DEFAULT_END_DATE, max(1, days), body_scale)
     if cur is not None:
         from bedrock_costs.sample_cur import BillBook
 

@@ -17,8 +17,9 @@ _WORDS = (
 class Draws:
     """The seeded source of every random choice, so a seed always gives the same bytes."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, body_scale: int = 1) -> None:
         self.rng = random.Random(seed)
+        self.body_scale = body_scale  # bench/: prompts and answers this many times longer
 
     def request_id(self) -> str:
         rng = self.rng
@@ -28,7 +29,8 @@ class Draws:
         )
 
     def text(self, low: int, high: int) -> str:
-        return " ".join(self.rng.choice(_WORDS) for _ in range(self.rng.randint(low, high)))
+        count = self.rng.randint(low * self.body_scale, high * self.body_scale)
+        return " ".join(self.rng.choice(_WORDS) for _ in range(count))
 
 
 @dataclass(frozen=True)
