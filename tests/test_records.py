@@ -170,3 +170,26 @@ def test_parse_records_makes_latency_optimized_calls_their_own_tier(spark):
         "standard": None,
         "priority": "priority",
     }
+
+
+def test_read_lines_reads_many_local_files_listed_on_the_driver_and_restores_the_setting(
+    spark, tmp_path
+):
+    from bedrock_costs.records import read_lines
+
+    files = []
+    for n in range(40):  # past Spark's threshold (32) for a parallel listing job
+        path = tmp_path / f"{n:02d}.json"
+        path.write_text(f'{{"n": {n}}}\n\n  \n{{"n": {n + 100}}}\n')
+        files.append(str(path))
+    setting = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+    spark.conf.set(setting, "32")
+    jobs = spark.sparkContext.statusTracker().getJobIdsForGroup()
+    lines = read_lines(spark, files)
+    assert spark.sparkContext.statusTracker().getJobIdsForGroup() == jobs  # no listing job
+    assert spark.conf.get(setting) == "32"
+    rows = lines.collect()
+    assert sorted(json.loads(r.value)["n"] for r in rows) == sorted(
+        [*range(40), *range(100, 140)]
+    )  # blank and space-only lines dropped
+    assert {r.source_file.rsplit("/", 1)[1] for r in rows} == {f"{n:02d}.json" for n in range(40)}
