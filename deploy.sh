@@ -151,10 +151,16 @@ lf_batch() {  # operation request-json-or-file://
 }
 
 lf_tables() { printf '%s\n' invocations allocations reconciliation; }  # as access.LF_TABLES
-# The data-cell filters deploy.sh made (bc-*) on one table, as name<TAB>TableData-json lines
+# The data-cell filters deploy.sh made (bc-*) on one table, as name<TAB>table lines
 lf_filters() {
   aws lakeformation list-data-cells-filter --table "{\"CatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"Name\": \"$1\"}" \
     --query "DataCellsFilters[?starts_with(Name, 'bc-')].[Name, TableName]" --output text 2>/dev/null || true
+}
+
+delete_filter() {  # table name
+  say delete "lake formation filter $2 on $DATABASE.$1"
+  record lakeformation DeleteDataCellsFilter "{\"TableCatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"TableName\": \"$1\", \"Name\": \"$2\"}"
+  run aws lakeformation delete-data-cells-filter --table-catalog-id "$ACCOUNT" --database-name "$DATABASE" --table-name "$1" --name "$2"
 }
 
 destroy_lake_formation() {
@@ -162,9 +168,7 @@ destroy_lake_formation() {
   for table in $(lf_tables); do
     while IFS=$'\t' read -r name _; do
       [ -n "$name" ] || continue
-      say delete "lake formation filter $name on $DATABASE.$table"
-      record lakeformation DeleteDataCellsFilter "{\"TableCatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"TableName\": \"$table\", \"Name\": \"$name\"}"
-      run aws lakeformation delete-data-cells-filter --table-catalog-id "$ACCOUNT" --database-name "$DATABASE" --table-name "$table" --name "$name"
+      delete_filter "$table" "$name"
     done < <(lf_filters "$table")
   done
   [ -n "$OUTPUT" ] || { echo "deploy.sh: warning: without --output the Lake Formation location stays registered" >&2; return 0; }
@@ -423,9 +427,7 @@ if [ "$LAKE_FORMATION" = 1 ]; then
     for table in $(lf_tables); do  # filters of grants no longer in the access file
       while IFS=$'\t' read -r name _; do
         [ -n "$name" ] && [ -z "${WANTED["$table/$name"]:-}" ] || continue
-        say delete "lake formation filter $name on $DATABASE.$table"
-        record lakeformation DeleteDataCellsFilter "{\"TableCatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"TableName\": \"$table\", \"Name\": \"$name\"}"
-        run aws lakeformation delete-data-cells-filter --table-catalog-id "$ACCOUNT" --database-name "$DATABASE" --table-name "$table" --name "$name"
+        delete_filter "$table" "$name"
       done < <(lf_filters "$table")
     done
     if [ -s "$BUILD/access/grants.json" ]; then
