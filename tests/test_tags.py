@@ -45,15 +45,16 @@ def test_tag_key_usage_counts_calls_not_spellings(spark):
         [
             ("r1", {"Cost Center": "A", "cost-center": "B"}),
             ("r2", {"cost_center": "C", "env": "x"}),
-            ("r2", {"cost_center": "C"}),
-            ("r3", None),
+            ("r3", {"Env": "y", "ENV": "z", "env": "w"}),
+            ("r4", None),
+            ("r5", {}),
         ],
         "request_id string, request_metadata map<string,string>",
     )
     usage = {r.key: (r.calls, list(r.raw_keys)) for r in tag_key_usage(calls).take(10)}
     assert usage == {
         "cost_center": (2, ["Cost Center", "cost-center", "cost_center"]),
-        "env": (1, ["env"]),
+        "env": (2, ["ENV", "Env", "env"]),
     }
 
 

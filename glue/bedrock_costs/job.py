@@ -76,6 +76,7 @@ def run_invocation_costs(
         read_lines(spark, files)
         .transform(parse_records)
         .transform(assign_window, window=config.window)
+        .transform(mark_first_of_each_request)
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     try:
@@ -164,10 +165,9 @@ def build_invocations(
     default_tier: str = "standard",
 ) -> DataFrame:
     """One row per distinct request_id in the window, priced, in the table's column order."""
-    calls = records.where(F.col("quarantine_reason").isNull() & F.col("in_window"))
+    calls = records.where(F.col("is_first"))
     priced = (
-        calls.transform(first_of_each_request)
-        .transform(with_default_tier, default_tier)
+        calls.transform(with_default_tier, default_tier)
         .transform(resolve_models, profiles)
         .transform(add_principals)
         .transform(apply_unit_prices, unit_prices)
@@ -183,11 +183,14 @@ def build_invocations(
     return priced.select(*schemas.load("invocations").names, *plan.all_columns, "usage_date")
 
 
-def first_of_each_request(calls: DataFrame) -> DataFrame:
-    """Keeps one row per request_id: the first by (source_file, line hash), so re-runs agree."""
-    earliest = Window.partitionBy("request_id").orderBy("source_file", "line_hash")
-    ranked = calls.select(*calls.columns, F.row_number().over(earliest).alias("_rank"))
-    return ranked.where(F.col("_rank") == 1).select(*calls.columns)
+def mark_first_of_each_request(records: DataFrame) -> DataFrame:
+    """Adds is_first: the in-window call kept for its request_id, the first by (source_file,
+    line hash) so re-runs agree. Marked once, before the rows are cached, so the counts, the tag
+    plan and `invocations` share one shuffle and none needs a distinct count."""
+    is_call = F.col("quarantine_reason").isNull() & F.col("in_window")
+    earliest = Window.partitionBy("request_id", is_call).orderBy("source_file", "line_hash")
+    is_first = is_call & (F.row_number().over(earliest) == 1)
+    return records.select(*records.columns, is_first.alias("is_first"))
 
 
 def with_default_tier(calls: DataFrame, tier: str) -> DataFrame:

@@ -103,7 +103,10 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         & (F.col("service_tier") == F.col("price_tier")),
         how="left",
     )
-    chosen = F.get(F.filter("candidates", applies), 0)
+    joined = joined.select(
+        *joined.columns, F.get(F.filter("candidates", applies), 0).alias("_price")
+    )
+    chosen = F.col("_price")  # chosen once per call, in its own projection (see tags.promote_tags)
     has_unit_price = F.col("unit_cost").isNotNull()
     is_priced = F.col("unresolved_reason").isNull() & (chosen.isNotNull() | has_unit_price)
     zero = F.lit(0).cast("decimal(1,0)")
@@ -190,7 +193,10 @@ def apply_unit_prices(invocations: DataFrame, unit_prices: DataFrame) -> DataFra
         on=(F.col("model") == F.col("unit_model")) & (F.col("service_tier") == F.col("unit_tier")),
         how="left",
     )
-    chosen = F.get(F.filter("unit_candidates", applies), 0)
+    joined = joined.select(
+        *joined.columns, F.get(F.filter("unit_candidates", applies), 0).alias("_unit_price")
+    )
+    chosen = F.col("_unit_price")
     units = (
         F.when(chosen["unit"].isNotNull() & F.col("error_code").isNotNull(), F.lit(0))  # no output
         .when(chosen["unit"] == "image", F.coalesce(F.col("image_count"), F.lit(1)))

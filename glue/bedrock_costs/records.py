@@ -154,13 +154,15 @@ def _one_hour_cache_writes(output_body: Column) -> Column:
     Converse logs `usage.cacheDetails` [{ttl, inputTokens}]; Anthropic-native InvokeModel bodies
     (and their stream's message_start event) log `usage.cache_creation.ephemeral_1h_input_tokens`.
     """
-    details = F.from_json(F.get_json_object(output_body, "$.usage.cacheDetails"), _CACHE_DETAILS)
+    details = F.from_json(
+        _json_path(output_body, "cacheDetails", "$.usage.cacheDetails"), _CACHE_DETAILS
+    )
     converse = F.aggregate(
         F.filter(details, lambda d: d["ttl"] == "1h"),
         F.lit(0).cast("bigint"),
         lambda total, d: total + F.coalesce(d["inputTokens"], F.lit(0).cast("bigint")),
     )
-    native = F.regexp_extract(output_body, r'"ephemeral_1h_input_tokens"\s*:\s*(\d{1,18})', 1)
+    native = _search(output_body, "ephemeral_1h_input_tokens", r"\s*:\s*(\d{1,18})")
     return F.coalesce(
         F.when(details.isNotNull(), converse), F.when(native != "", native.cast("bigint"))
     )
@@ -189,8 +191,8 @@ def _image_request(line: Column) -> list[Column]:
 
 def _latency_ms(output_body: Column) -> Column:
     """Converse bodies carry metrics.latencyMs; response streams end with invocationLatency."""
-    converse = F.get_json_object(output_body, "$.metrics.latencyMs")
-    stream = F.regexp_extract(output_body, r'"invocationLatency"\s*:\s*(\d+)', 1)
+    converse = _json_path(output_body, "latencyMs", "$.metrics.latencyMs")
+    stream = _search(output_body, "invocationLatency", r"\s*:\s*(\d+)")
     return F.coalesce(converse, F.when(stream != "", stream)).cast("bigint")
 
 
@@ -201,12 +203,12 @@ def _service_tier(top_level: Column, performance: Column, output_body: Column) -
     the response) is its own price tier, `latency_optimized`, unless another tier is logged.
     """
     from_object = F.get_json_object(top_level, "$.type")
-    from_body = F.get_json_object(output_body, "$.serviceTier.type")
+    from_body = _json_path(output_body, "serviceTier", "$.serviceTier.type")
     logged = F.lower(F.coalesce(from_object, top_level, from_body))
     latency = F.lower(
         F.coalesce(
             F.get_json_object(performance, "$.latency"),
-            F.get_json_object(output_body, "$.performanceConfig.latency"),
+            _json_path(output_body, "performanceConfig", "$.performanceConfig.latency"),
         )
     )
     is_standard = logged.isNull() | logged.isin("default", "standard")
@@ -215,6 +217,17 @@ def _service_tier(top_level: Column, performance: Column, output_body: Column) -
         .when(logged == "default", F.lit("standard"))
         .otherwise(logged)
     )
+
+
+def _json_path(body: Column, key: str, path: str) -> Column:
+    """get_json_object, run only on bodies that contain the key: most bodies are not parsed."""
+    return F.when(body.contains(f'"{key}"'), F.get_json_object(body, path))
+
+
+def _search(body: Column, key: str, value_pattern: str) -> Column:
+    """The first match of "key" followed by value_pattern's group, searched only where present."""
+    found = F.regexp_extract(body, f'"{key}"{value_pattern}', 1)
+    return F.when(body.contains(f'"{key}"'), found)
 
 
 def _path_date(source_file: Column) -> Column:

@@ -69,14 +69,17 @@ class StagedCounts:
 
 
 def line_counts(records: DataFrame) -> LineCounts:
-    is_call = F.col("quarantine_reason").isNull()
+    """One aggregation over the marked rows (job.mark_first_of_each_request)."""
     groups = (
-        records.groupBy("quarantine_reason", "in_window", "usage_date").count().take(MAX_GROUPS)
+        records.groupBy("quarantine_reason", "in_window", "usage_date")
+        .agg(F.count(F.lit(1)).alias("count"), F.count_if("is_first").alias("first"))
+        .take(MAX_GROUPS)
     )
     counts = LineCounts()
     for row in groups:
         counts.lines_read += row["count"]
         counts.dates.add(row["usage_date"])
+        counts.distinct_calls += row["first"]
         if not row["in_window"]:
             counts.out_of_window += row["count"]
         elif row["quarantine_reason"] is None:
@@ -84,16 +87,15 @@ def line_counts(records: DataFrame) -> LineCounts:
         else:
             reason = row["quarantine_reason"]
             counts.quarantined[reason] = counts.quarantined.get(reason, 0) + row["count"]
-    distinct = (
-        records.where(is_call & F.col("in_window")).agg(F.count_distinct("request_id")).first()
-    )
-    counts.distinct_calls = distinct[0] if distinct else 0
     return counts
 
 
 def tag_usage(records: DataFrame) -> list[TagKey]:
-    calls = records.where(F.col("quarantine_reason").isNull() & F.col("in_window"))
-    usage = tag_key_usage(calls).orderBy(F.desc("calls"), "key").take(MAX_TAG_KEYS)
+    usage = (
+        tag_key_usage(records.where(F.col("is_first")))
+        .orderBy(F.desc("calls"), "key")
+        .take(MAX_TAG_KEYS)
+    )
     return [TagKey(r["key"], r["calls"], tuple(r["raw_keys"])) for r in usage]
 
 

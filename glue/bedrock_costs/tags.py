@@ -16,14 +16,27 @@ def sanitized_key(key: Column) -> Column:
     return F.regexp_replace(F.regexp_replace(F.lower(key), r"[^a-z0-9]+", "_"), r"^_+|_+$", "")
 
 
-def tag_key_usage(invocations: DataFrame) -> DataFrame:
-    """One row per sanitized key: key, calls (distinct request ids carrying it), raw_keys."""
-    entries = invocations.select(
-        "request_id", F.explode(F.map_keys("request_metadata")).alias("raw_key")
+def tag_key_usage(calls: DataFrame) -> DataFrame:
+    """One row per sanitized key: key, calls (calls carrying it), raw_keys (its spellings).
+
+    `calls` holds one row per call. A call spelling one key twice ("Team", "team") counts once:
+    its entries are sorted by (key, raw key) and only the first of each key is counted, so no
+    distinct count (and its shuffle) is needed.
+    """
+    entries = F.array_sort(
+        F.transform(
+            F.map_keys("request_metadata"),
+            lambda k: F.struct(sanitized_key(k).alias("key"), k.alias("raw")),
+        )
     )
-    return entries.groupBy(sanitized_key(F.col("raw_key")).alias("key")).agg(
-        F.count_distinct("request_id").alias("calls"),
-        F.sort_array(F.collect_set("raw_key")).alias("raw_keys"),
+    exploded = calls.select(entries.alias("entries")).select(
+        "entries", F.posexplode("entries").alias("pos", "entry")
+    )
+    previous = F.get("entries", F.col("pos") - 1)["key"]
+    is_first_spelling = (F.col("pos") == 0) | (previous != F.col("entry")["key"])
+    return exploded.groupBy(F.col("entry")["key"].alias("key")).agg(
+        F.count_if(is_first_spelling).alias("calls"),
+        F.sort_array(F.collect_set(F.col("entry")["raw"])).alias("raw_keys"),
     )
 
 
@@ -85,7 +98,13 @@ def promote_tags(
     source: str = "request_metadata",
     prefix: str = PREFIX,
 ) -> DataFrame:
-    """Adds one string column per promoted tag; on key collisions the smallest raw key wins."""
+    """Adds one string column per promoted tag; on key collisions the smallest raw key wins.
+
+    The sanitized entries are computed once per row, in their own projection (Spark does not
+    inline a costly expression into a projection that uses it more than once).
+    """
+    if not columns:
+        return invocations
     entries = F.array_sort(
         F.transform(
             F.map_entries(source),
@@ -96,9 +115,10 @@ def promote_tags(
             ),
         )
     )
+    with_entries = invocations.select(*invocations.columns, entries.alias("_tag_entries"))
 
     def tag_value(column: str) -> Column:
         key = column.removeprefix(prefix)
-        return F.get(F.filter(entries, lambda e: e["key"] == key), 0)["value"]
+        return F.get(F.filter("_tag_entries", lambda e: e["key"] == key), 0)["value"]
 
-    return invocations.select(*invocations.columns, *[tag_value(c).alias(c) for c in columns])
+    return with_entries.select(*invocations.columns, *[tag_value(c).alias(c) for c in columns])
