@@ -20,7 +20,7 @@ demo: java $(STAMP)
 	$(BIN)/bedrock-costs demo --output demo-output
 
 test: java $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # Hadoop's S3 connector for local runs on s3:// paths (prints the variable to export)
 s3a-jars: $(STAMP)

@@ -1,6 +1,7 @@
 """The benchmark: the job against two references on the same data, in one run.
 
     python bench/run.py [--records 200000,1000000] [--data bench/data] [--skip naive]
+                        [--naive-max 1000000]
 
 For each size it generates realistic logs once (cached under --data: about 4 KB of JSON per
 record, the sample's model, operation and tag mix), then times, each in a fresh process and one
@@ -12,7 +13,9 @@ It prints the ratios and writes bench/RESULTS.md (machine, versions, numbers).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gzip
+import json
 import os
 import platform
 import shutil
@@ -31,7 +34,8 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 PRICES = ROOT / "pricing" / "bedrock_prices.csv"
 BODY_SCALE = 2  # prompts and answers twice the sample's: about 4 KB of JSON per record
-TARGETS = {"duckdb": 1.5, "naive": 0.25}  # the job's time over each reference's, at most
+TARGETS = {"duckdb": 1.5, "naive": 0.25}
+REPLICATE_ABOVE = 1_000_000  # the job's time over each reference's, at most
 
 
 @dataclass
@@ -44,18 +48,27 @@ class Measure:
 
 
 def generate(folder: Path, records: int) -> dict[str, float]:
-    """Logs of `records` calls over 3 days (cached: regenerated only when missing)."""
+    """Logs of `records` calls over 3 days (cached: regenerated only when missing).
+
+    Sizes above REPLICATE_ABOVE that are a multiple of it are copies of that size's logs with
+    distinct request ids (the generator holds its objects in memory until it writes them).
+    """
     done = folder / ".complete"
     if not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
-        sys.path.insert(0, str(ROOT / "glue"))
-        from bedrock_costs.sample import write_sample
-
         started = time.monotonic()
-        write_sample(str(folder), records=records, days=3, seed=2026, body_scale=BODY_SCALE)
+        if records > REPLICATE_ABOVE and records % REPLICATE_ABOVE == 0:
+            base = folder.parent / f"logs-{REPLICATE_ABOVE}"
+            generate(base, REPLICATE_ABOVE)
+            replicate(base, folder, records // REPLICATE_ABOVE)
+        else:
+            sys.path.insert(0, str(ROOT / "glue"))
+            from bedrock_costs.sample import write_sample
+
+            write_sample(str(folder), records=records, days=3, seed=2026, body_scale=BODY_SCALE)
         print(f"  generated {records:,} records in {time.monotonic() - started:.0f} s")
         done.write_text("")
-    files = [p for p in folder.rglob("*.json.gz") if p.parent.name != "data"]  # side objects
+    files = log_objects(folder)
     sample = files[: max(1, len(files) // 50)]
     lines = raw = 0
     for path in sample:
@@ -64,6 +77,27 @@ def generate(folder: Path, records: int) -> dict[str, float]:
                 lines, raw = lines + 1, raw + len(line)
     gzipped = sum(p.stat().st_size for p in files)
     return {"files": len(files), "gzip_mb": gzipped / 1e6, "json_bytes_per_record": raw / lines}
+
+
+def log_objects(folder: Path) -> list[Path]:
+    """The log objects, without the large-body side objects under …/data/."""
+    return [p for p in folder.rglob("*.json.gz") if p.parent.name != "data"]
+
+
+def replicate(base: Path, folder: Path, copies: int) -> None:
+    """`copies` copies of every log object of `base`, each copy's request ids made distinct."""
+    for path in log_objects(base):
+        relative = path.relative_to(base)
+        (folder / relative.parent).mkdir(parents=True, exist_ok=True)
+        stem = relative.name.removesuffix(".json.gz")
+        targets = [folder / relative.parent / f"{stem}-{c}.json.gz" for c in range(copies)]
+        markers = [b'"requestId":"c%d-' % c for c in range(copies)]
+        with gzip.open(path, "rb") as source:
+            lines = source.readlines()
+        for target, marker in zip(targets, markers, strict=True):
+            with gzip.open(target, "wb", compresslevel=1) as out:
+                out.writelines(line.replace(b'"requestId":"', marker, 1) for line in lines)
+    shutil.copy(base / "profiles.csv", folder / "profiles.csv")
 
 
 def measure(name: str, command: list[str], env: dict[str, str] | None = None) -> Measure:
@@ -157,24 +191,30 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GB RAM, {platform.system()}"
 
 
-def report(rows: list[tuple[int, dict[str, float], list[Measure]]]) -> str:
+def report(stored: dict[str, dict]) -> str:
+    """RESULTS.md from every size measured so far (each with its date and commit), then the
+    hand-written profile (bench/profile.md)."""
+    latest = max(stored.values(), key=lambda entry: entry["measured_at"])
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `python bench/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        "Written by `python bench/run.py` from `bench/results.json` (the latest measurement "
+        "of each size); the profile below is `bench/profile.md`.",
         "",
-        f"- Machine: {machine()}",
-        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+        f"- Machine: {latest['machine']}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in latest["versions"].items()),
         "- Each command runs in a fresh process, one after the other, on the same files; "
         "time is wall-clock, memory the peak resident set of the process tree.",
         "",
         "| records | files | gzip MB | JSON B/record | command | seconds | peak MB "
-        "| job ÷ this | target |",
-        "|---:|---:|---:|---:|---|---:|---:|---:|---|",
+        "| job ÷ this | target | measured |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---|---|",
     ]
-    for records, shape, results in rows:
-        by_name = {r.name: r for r in results}
-        job = by_name.get("job")
+    for records in sorted(stored, key=int):
+        entry = stored[records]
+        shape, results = entry["shape"], [Measure(**r) for r in entry["results"]]
+        measured = f"{entry['measured_at']} `{entry['commit']}`"
+        job = next((r for r in results if r.name == "job"), None)
         for r in results:
             ratio = target = ""
             if job and r.name != "job" and r.ok and job.ok:
@@ -183,11 +223,21 @@ def report(rows: list[tuple[int, dict[str, float], list[Measure]]]) -> str:
                 target = f"≤ {TARGETS[r.name]} {'met' if met else 'missed'}"
             seconds = f"{r.seconds:.1f}" if r.ok else f"failed ({r.detail})"
             lines.append(
-                f"| {records:,} | {shape['files']:,} | {shape['gzip_mb']:.0f} | "
+                f"| {int(records):,} | {shape['files']:,} | {shape['gzip_mb']:.0f} | "
                 f"{shape['json_bytes_per_record']:.0f} | {r.name} | {seconds} | "
-                f"{r.peak_mb:.0f} | {ratio} | {target} |"
+                f"{r.peak_mb:.0f} | {ratio} | {target} | {measured} |"
             )
+    profile = HERE / "profile.md"
+    if profile.exists():
+        lines += ["", profile.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
+
+
+def commit() -> str:
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
+    )
+    return found.stdout.strip() or "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,16 +245,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", default="200000,1000000", help="comma-separated sizes")
     parser.add_argument("--data", default=str(HERE / "data"), help="where generated logs stay")
     parser.add_argument("--skip", default="", help="comma-separated: job, duckdb, naive")
+    parser.add_argument(
+        "--naive-max",
+        type=int,
+        default=1_000_000,
+        help="largest size the naive reference runs at (it caches every raw record)",
+    )
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
-    rows = []
+    store = Path(args.results).with_name("results.json")
+    stored = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     for size in (int(s) for s in args.records.split(",")):
-        shape, results = run_size(size, Path(args.data), skip)
-        rows.append((size, shape, results))
-    text = report(rows)
-    Path(args.results).write_text(text, encoding="utf-8")
-    print(f"written {args.results}")
+        too_big = {"naive"} if size > args.naive_max else set()
+        shape, results = run_size(size, Path(args.data), skip | too_big)
+        stored[str(size)] = {
+            "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "commit": commit(),
+            "machine": machine(),
+            "versions": versions(),
+            "shape": shape,
+            "results": [dataclasses.asdict(r) for r in results],
+        }
+        store.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+    Path(args.results).write_text(report(stored), encoding="utf-8")
+    print(f"written {args.results} and {store}")
     return 0
 
 

@@ -126,7 +126,7 @@ def table(folder: Path, drop: tuple[str, ...] = ()) -> list[dict]:
 
 def test_job_on_a_standalone_cluster_writes_the_local_mode_tables(cluster, spark, tmp_path):
     logs = tmp_path / "logs"
-    written = write_sample(str(logs), records=3_000, days=2, seed=7, end=date(2026, 10, 20))
+    written = write_sample(str(logs), records=1_000, days=2, seed=7, end=date(2026, 10, 20))
     assert written["duplicates"] > 0 and written["malformed"] > 0
     profiles = str(logs / "profiles.csv")
 

@@ -96,7 +96,12 @@ def run_invocation_costs(
         )
         staging = storage.join(config.output_path, "_staging", summary.run_id)
         progress("writing invocations and quarantine")
-        writer.stage(invocations, storage.join(staging, "invocations"))
+        writer.stage(
+            invocations,
+            storage.join(staging, "invocations"),
+            files=writer.files_per_partition(lines.largest_day),
+            partitions=len(lines.dates),
+        )
         writer.stage(quarantine, storage.join(staging, "quarantine"))
         written = stats.staged_counts(spark, staging, plan.all_columns)
     finally:

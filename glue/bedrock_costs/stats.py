@@ -31,6 +31,7 @@ class LineCounts:
     distinct_calls: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
     dates: set[date | None] = field(default_factory=set)
+    largest_day: int = 0  # calls written to the largest usage_date partition
 
     @property
     def duplicates(self) -> int:
@@ -76,7 +77,9 @@ def line_counts(records: DataFrame) -> LineCounts:
         .take(MAX_GROUPS)
     )
     counts = LineCounts()
+    by_day: dict[date | None, int] = {}
     for row in groups:
+        by_day[row["usage_date"]] = by_day.get(row["usage_date"], 0) + row["first"]
         counts.lines_read += row["count"]
         counts.dates.add(row["usage_date"])
         counts.distinct_calls += row["first"]
@@ -87,6 +90,7 @@ def line_counts(records: DataFrame) -> LineCounts:
         else:
             reason = row["quarantine_reason"]
             counts.quarantined[reason] = counts.quarantined.get(reason, 0) + row["count"]
+    counts.largest_day = max(by_day.values(), default=0)
     return counts
 
 
