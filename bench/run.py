@@ -18,6 +18,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,8 @@ BIN = Path(sys.executable).parent
 PRICES = ROOT / "pricing" / "bedrock_prices.csv"
 BODY_SCALE = 2  # prompts and answers twice the sample's: about 4 KB of JSON per record
 TARGETS = {"duckdb": 1.5, "naive": 0.25}
-REPLICATE_ABOVE = 1_000_000  # the job's time over each reference's, at most
+REPLICATE_ABOVE = 1_000_000
+REQUEST_ID = re.compile(rb'"requestId"\s*:\s*"')  # the job's time over each reference's, at most
 
 
 @dataclass
@@ -96,7 +98,7 @@ def replicate(base: Path, folder: Path, copies: int) -> None:
             lines = source.readlines()
         for target, marker in zip(targets, markers, strict=True):
             with gzip.open(target, "wb", compresslevel=1) as out:
-                out.writelines(line.replace(b'"requestId":"', marker, 1) for line in lines)
+                out.writelines(REQUEST_ID.sub(marker, line, count=1) for line in lines)
     shutil.copy(base / "profiles.csv", folder / "profiles.csv")
 
 
@@ -131,8 +133,15 @@ def measure(name: str, command: list[str], env: dict[str, str] | None = None) ->
     stop.set()
     sampler.join()
     ok = process.returncode == 0
-    detail = "" if ok else output.strip().splitlines()[-1][:200]
+    detail = "" if ok else failure(output)
     return Measure(name, seconds, peak / 1e6, ok, detail)
+
+
+def failure(output: str) -> str:
+    """The first line naming an error or exception, else the last line."""
+    lines = output.strip().splitlines() or [""]
+    named = [line for line in lines if re.search(r"(Error|Exception)\b", line)]
+    return (named or lines[-1:])[0].strip()[:200]
 
 
 def run_size(records: int, data: Path, skip: set[str]) -> tuple[dict[str, float], list[Measure]]:

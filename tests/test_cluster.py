@@ -124,6 +124,7 @@ def table(folder: Path, drop: tuple[str, ...] = ()) -> list[dict]:
     return sorted(rows, key=lambda r: json.dumps(r, default=str, sort_keys=True))
 
 
+@pytest.mark.slow
 def test_job_on_a_standalone_cluster_writes_the_local_mode_tables(cluster, spark, tmp_path):
     logs = tmp_path / "logs"
     written = write_sample(str(logs), records=1_000, days=2, seed=7, end=date(2026, 10, 20))

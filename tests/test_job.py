@@ -6,7 +6,11 @@ import pytest
 
 from bedrock_costs.aws_sample_prices import COLUMNS as AWS_SAMPLE_COLUMNS
 from bedrock_costs.config import RunConfig
-from bedrock_costs.job import run_invocation_costs
+from bedrock_costs.job import (
+    FILES_PER_SHUFFLE_PARTITION,
+    run_invocation_costs,
+    shuffle_partitions,
+)
 from helpers import (
     ACCOUNT,
     HAIKU,
@@ -333,3 +337,17 @@ def test_job_carries_application_profile_tags_onto_calls(spark, tmp_path):
     assert (calls["p"].profile_tag_team, calls["p"].profile_tag_cost_center) == ("search", "CC-1")
     assert (calls["plain"].profile_tag_team, calls["plain"].pricing_status) == (None, "priced")
     assert summary.profile_tag_columns == ["profile_tag_cost_center", "profile_tag_team"]
+
+
+def test_job_gives_large_inputs_more_shuffle_partitions_for_the_run_only(spark):
+    key_ = "spark.sql.shuffle.partitions"
+    before = spark.conf.get(key_)
+    spark.conf.set(key_, "2")
+    try:
+        with shuffle_partitions(spark, 100 * FILES_PER_SHUFFLE_PARTITION + 1):
+            assert spark.conf.get(key_) == "101"
+        assert spark.conf.get(key_) == "2"
+        with shuffle_partitions(spark, FILES_PER_SHUFFLE_PARTITION):
+            assert spark.conf.get(key_) == "2"  # never fewer than configured
+    finally:
+        spark.conf.set(key_, before)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -26,6 +27,9 @@ from bedrock_costs.resolve import resolve_models
 from bedrock_costs.session import RUN_SETTINGS
 from bedrock_costs.summary import RunSummary
 from bedrock_costs.unit_prices import UnitPriceRow, default_unit_pricing_path, load_unit_prices
+
+FILES_PER_SHUFFLE_PARTITION = 16  # Bedrock objects hold minutes of calls: ~8k records per task
+_SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,37 @@ def run_invocation_costs(
     files = list_log_files(config.logs_path, config.window)
     summary.files_read = len(files)
     progress(f"reading {len(files):,} log files")
+    with shuffle_partitions(spark, len(files)):
+        return _run(spark, config, inputs, summary, files, started, progress)
+
+
+@contextmanager
+def shuffle_partitions(spark: SparkSession, files: int) -> Iterator[None]:
+    """At least one shuffle partition per FILES_PER_SHUFFLE_PARTITION log objects, for this run.
+
+    The parsed rows are cached after the dedupe shuffle, one block per shuffle partition: with a
+    fixed few partitions a large input makes blocks the heap cannot build (5M records with 4
+    partitions ran out of a 1 GB heap). Adaptive execution merges partitions that turn out small,
+    so a small input still runs as a few tasks.
+    """
+    current = spark.conf.get(_SHUFFLE_PARTITIONS) or "200"
+    wanted = max(int(current), -(-files // FILES_PER_SHUFFLE_PARTITION))
+    spark.conf.set(_SHUFFLE_PARTITIONS, str(wanted))
+    try:
+        yield
+    finally:
+        spark.conf.set(_SHUFFLE_PARTITIONS, current)
+
+
+def _run(
+    spark: SparkSession,
+    config: RunConfig,
+    inputs: JobInputs,
+    summary: RunSummary,
+    files: list[str],
+    started: datetime,
+    progress: Callable[[str], None],
+) -> RunSummary:
     records = (
         read_lines(spark, files)
         .transform(parse_records)
