@@ -261,11 +261,17 @@ def main(argv: list[str] | None = None) -> int:
         help="largest size the naive reference runs at (it caches every raw record)",
     )
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite RESULTS.md from results.json and profile.md, measuring nothing",
+    )
     args = parser.parse_args(argv)
     skip = {s for s in args.skip.split(",") if s}
     store = Path(args.results).with_name("results.json")
     stored = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
-    for size in (int(s) for s in args.records.split(",")):
+    sizes = [] if args.report_only else [int(s) for s in args.records.split(",")]
+    for size in sizes:
         too_big = {"naive"} if size > args.naive_max else set()
         shape, results = run_size(size, Path(args.data), skip | too_big)
         stored[str(size)] = {
@@ -277,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
             "results": [dataclasses.asdict(r) for r in results],
         }
         store.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+    if not stored:
+        print(f"nothing measured yet: {store} is missing", file=sys.stderr)
+        return 1
     Path(args.results).write_text(report(stored), encoding="utf-8")
     print(f"written {args.results} and {store}")
     return 0

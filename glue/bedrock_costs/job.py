@@ -28,7 +28,7 @@ from bedrock_costs.session import RUN_SETTINGS
 from bedrock_costs.summary import RunSummary
 from bedrock_costs.unit_prices import UnitPriceRow, default_unit_pricing_path, load_unit_prices
 
-FILES_PER_SHUFFLE_PARTITION = 16  # Bedrock objects hold minutes of calls: ~8k records per task
+FILES_PER_SHUFFLE_PARTITION = 16  # 16 objects of the sample's 500 records: ~8k rows per partition
 _SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 
 
