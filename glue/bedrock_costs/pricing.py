@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -84,6 +84,15 @@ def per_mtok_cost(tokens: Column, per_mtok: Column) -> Column:
     return tokens.cast("decimal(19,0)") * per_token
 
 
+def _choose(
+    joined: DataFrame, candidates: str, applies: Callable[[Column], Column], name: str
+) -> tuple[DataFrame, Column]:
+    """The first candidate row that applies, as column `name`, computed once per call in its own
+    projection: Spark does not inline a costly expression into a projection using it many times."""
+    first = F.get(F.filter(candidates, applies), 0)
+    return joined.select(*joined.columns, first.alias(name)), F.col(name)
+
+
 def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
     """Adds the four costs, total_cost, currency, pricing_status and price_effective_from."""
     total_input = F.col("input_tokens") + F.col("cache_read_tokens") + F.col("cache_write_tokens")
@@ -103,10 +112,7 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         & (F.col("service_tier") == F.col("price_tier")),
         how="left",
     )
-    joined = joined.select(
-        *joined.columns, F.get(F.filter("candidates", applies), 0).alias("_price")
-    )
-    chosen = F.col("_price")  # chosen once per call, in its own projection (see tags.promote_tags)
+    joined, chosen = _choose(joined, "candidates", applies, "_price")
     has_unit_price = F.col("unit_cost").isNotNull()
     is_priced = F.col("unresolved_reason").isNull() & (chosen.isNotNull() | has_unit_price)
     zero = F.lit(0).cast("decimal(1,0)")
@@ -193,10 +199,7 @@ def apply_unit_prices(invocations: DataFrame, unit_prices: DataFrame) -> DataFra
         on=(F.col("model") == F.col("unit_model")) & (F.col("service_tier") == F.col("unit_tier")),
         how="left",
     )
-    joined = joined.select(
-        *joined.columns, F.get(F.filter("unit_candidates", applies), 0).alias("_unit_price")
-    )
-    chosen = F.col("_unit_price")
+    joined, chosen = _choose(joined, "unit_candidates", applies, "_unit_price")
     units = (
         F.when(chosen["unit"].isNotNull() & F.col("error_code").isNotNull(), F.lit(0))  # no output
         .when(chosen["unit"] == "image", F.coalesce(F.col("image_count"), F.lit(1)))

@@ -16,6 +16,20 @@ def sanitized_key(key: Column) -> Column:
     return F.regexp_replace(F.regexp_replace(F.lower(key), r"[^a-z0-9]+", "_"), r"^_+|_+$", "")
 
 
+def sorted_entries(source: str = "request_metadata") -> Column:
+    """A map's entries as structs (key: sanitized, raw, value), sorted by key then raw key."""
+    return F.array_sort(
+        F.transform(
+            F.map_entries(source),
+            lambda e: F.struct(
+                sanitized_key(e["key"]).alias("key"),
+                e["key"].alias("raw"),
+                e["value"].alias("value"),
+            ),
+        )
+    )
+
+
 def tag_key_usage(calls: DataFrame) -> DataFrame:
     """One row per sanitized key: key, calls (calls carrying it), raw_keys (its spellings).
 
@@ -23,13 +37,7 @@ def tag_key_usage(calls: DataFrame) -> DataFrame:
     its entries are sorted by (key, raw key) and only the first of each key is counted, so no
     distinct count (and its shuffle) is needed.
     """
-    entries = F.array_sort(
-        F.transform(
-            F.map_keys("request_metadata"),
-            lambda k: F.struct(sanitized_key(k).alias("key"), k.alias("raw")),
-        )
-    )
-    exploded = calls.select(entries.alias("entries")).select(
+    exploded = calls.select(sorted_entries().alias("entries")).select(
         "entries", F.posexplode("entries").alias("pos", "entry")
     )
     previous = F.get("entries", F.col("pos") - 1)["key"]
@@ -105,17 +113,8 @@ def promote_tags(
     """
     if not columns:
         return invocations
-    entries = F.array_sort(
-        F.transform(
-            F.map_entries(source),
-            lambda e: F.struct(
-                sanitized_key(e["key"]).alias("key"),
-                e["key"].alias("raw"),
-                e["value"].alias("value"),
-            ),
-        )
-    )
-    with_entries = invocations.select(*invocations.columns, entries.alias("_tag_entries"))
+    entries = sorted_entries(source).alias("_tag_entries")
+    with_entries = invocations.select(*invocations.columns, entries)
 
     def tag_value(column: str) -> Column:
         key = column.removeprefix(prefix)
