@@ -13,14 +13,14 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (Glue 5 runs 3.11): install python3.11 and re-run."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[spark,dev]'
 	@touch $(STAMP)
 
 demo: java $(STAMP)
 	$(BIN)/bedrock-costs demo --output demo-output
 
 test: java $(STAMP)
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
 
 # Hadoop's S3 connector for local runs on s3:// paths (prints the variable to export)
 s3a-jars: $(STAMP)
@@ -37,7 +37,7 @@ conformance: java $(STAMP)
 
 # The benchmark (bench/README.md): generates logs once under bench/data, writes bench/RESULTS.md
 bench: java $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -e '.[spark,dev,bench]'
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

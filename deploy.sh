@@ -499,7 +499,6 @@ job_definition() {  # name script arguments-json
    "--job-language": "python",
    "--enable-glue-datacatalog": "true",
    "--additional-python-modules": "${ARTIFACTS}wheels/$WHEEL",
-   "--python-modules-installer-option": "--no-deps",
    "--database": "$DATABASE",
    $3},
  "GlueVersion": "$GLUE_VERSION", "WorkerType": "$WORKER_TYPE", "NumberOfWorkers": $WORKERS,

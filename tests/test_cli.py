@@ -1,7 +1,5 @@
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,8 +7,6 @@ import pytest
 from bedrock_costs.aws_sample_prices import COLUMNS as AWS_SAMPLE_COLUMNS
 from bedrock_costs.cli import main
 from helpers import PRICE_HEADER, key, price, record, unique_database, write_csv, write_logs
-
-BIN = Path(sys.executable).parent
 
 
 @pytest.mark.parametrize(
@@ -144,54 +140,6 @@ def test_sample_is_deterministic_and_realistic(tmp_path):
         r for r in next_day_folders if r.endswith("}") and json.loads(r)["timestamp"][11:13] == "23"
     ]
     assert len(late) >= 2  # the planted calls at 23:59, delivered in the next day's 00 folder
-
-
-@pytest.mark.slow
-def test_demo_then_a_new_session_queries_the_tables_by_name(tmp_path):
-    demo = subprocess.run(
-        [BIN / "bedrock-costs", "demo", "--output", str(tmp_path / "demo"), "--records", "400"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert demo.returncode == 0, demo.stderr[-2000:]
-    assert "invocations written" in demo.stdout and "cost by model" in demo.stdout
-    tables = tmp_path / "demo" / "tables"
-    query = subprocess.run(
-        [
-            BIN / "bedrock-costs",
-            "query",
-            "--output",
-            str(tables),
-            "SELECT count(*) AS calls, count(DISTINCT request_id) AS ids, "
-            "sum(CASE WHEN pricing_status = 'priced' THEN 0 ELSE 1 END) AS unpriced "
-            "FROM bedrock_costs.invocations",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert query.returncode == 0, query.stderr[-2000:]
-    summary = json.loads(next((tables / "_runs").glob("*.json")).read_text())
-    calls, ids, unpriced = (int(x) for x in query.stdout.splitlines()[3].strip("|").split("|"))
-    assert calls == ids == summary["invocations_written"] > 390
-    assert unpriced == summary["unpriced_total"]
-    assert "reconciliation 2026-10" in demo.stdout and "logs missing:" in demo.stdout
-    assert "FOCUS 1.2 export: 2026-10" in demo.stdout
-    bill = json.loads((tables / "_reconcile" / "2026-10.json").read_text())["cur_total"]
-    allocated = subprocess.run(
-        [
-            BIN / "bedrock-costs",
-            "query",
-            "--output",
-            str(tables),
-            "SELECT CAST(sum(allocated_cost) AS STRING) AS s FROM bedrock_costs.allocations",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert allocated.stdout.splitlines()[3].strip("| ") == bill
 
 
 def cli_error(capsys, *args: str) -> str:

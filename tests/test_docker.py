@@ -9,6 +9,7 @@ from bedrock_costs.glue_args import RECONCILE_REQUIRED, REQUIRED
 
 ROOT = Path(__file__).parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker" / "compose.yml").read_text())
+GE_PIN = re.search(r'"(great_expectations==[\d.]+)"', (ROOT / "pyproject.toml").read_text())[1]
 
 
 def test_every_service_runs_in_the_official_glue_5_image_with_the_repo_mounted():
@@ -28,5 +29,7 @@ def test_job_services_pass_every_required_argument_of_existing_scripts():
         script = re.search(r"spark-submit (\S+)", command)[1]
         assert (ROOT / script).is_file()
         assert {f"--{a}" for a in (*required, "JOB_NAME")} <= set(re.findall(r"--\w+", command))
+        assert GE_PIN in command  # the quality gates' library, as the wheel pins it
     tests = COMPOSE["services"]["tests"]["command"][1]
-    assert "--no-deps -e ." in tests and "pytest" in tests  # never pip's pyspark over Glue's Spark
+    assert "install --user --quiet -e ." in tests and "pytest" in tests
+    assert "[spark" not in tests  # never pip's pyspark over the image's Spark

@@ -8,10 +8,42 @@ from collections.abc import Sequence
 
 from bedrock_costs import __version__
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
-from bedrock_costs.errors import UsageError
+from bedrock_costs.errors import EXIT_FAILED, EXIT_QUALITY, EXIT_USAGE, AccountingError, UsageError
 from bedrock_costs.price_table import PRICING_FORMATS, TIERS
+from bedrock_costs.quality import (
+    DEFAULT_MIN_MATCHED_SHARE,
+    DEFAULT_MIN_PRICED_SHARE,
+    QualityConfig,
+    QualityGateError,
+    parse_policies,
+)
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    shown.add_argument(
+        "--json",
+        action="store_true",
+        help="print only the machine summary (JSON) on stdout, for schedulers",
+    )
+
+
+def _quality_options(parser: argparse.ArgumentParser, share: str, default: float) -> None:
+    parser.add_argument(
+        f"--min-{share}-share",
+        type=float,
+        default=default,
+        metavar="F",
+        help=f"the {share}_share quality check's threshold, 0..1 (default {default})",
+    )
+    parser.add_argument(
+        "--quality-policy",
+        action="append",
+        metavar="CHECK=POLICY",
+        help="make a data-quality check fail (exit 3, nothing published) or warn; repeatable "
+        "(e.g. priced_share=fail); the checks are listed in the README",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="standard",
         help="service tier of calls whose log records none (e.g. batch for a batch-only job)",
     )
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _quality_options(run, "priced", DEFAULT_MIN_PRICED_SHARE)
+    _output_options(run)
 
     sample = commands.add_parser(
         "sample",
@@ -125,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--pricing", metavar="CSV", help="price table to check drift against (default: shipped)"
     )
     reconcile.add_argument("--database", default=DEFAULT_DATABASE, metavar="NAME")
-    reconcile.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _quality_options(reconcile, "matched", DEFAULT_MIN_MATCHED_SHARE)
+    _output_options(reconcile)
 
     focus = commands.add_parser(
         "focus",
@@ -225,6 +259,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Region to list (repeat for several; default: AWS_REGION)",
     )
 
+    report = commands.add_parser(
+        "report",
+        help="write the one-file HTML cost report",
+        description="Write one self-contained HTML file (no network needed to view it) with "
+        "daily cost by model, cost by tag, top principals, the prompt-cache effect, unpriced "
+        "calls and quarantine, reconciliation and price drift, and the data-quality results "
+        "of an output folder's tables.",
+    )
+    report.add_argument("--output", required=True, metavar="PATH", help="the run's --output")
+    report.add_argument(
+        "--to", metavar="FILE", help="where to write the page (default PATH/report.html)"
+    )
+    report.add_argument("--database", default=DEFAULT_DATABASE, metavar="NAME")
+    report.add_argument(
+        "--pricing",
+        metavar="CSV",
+        help="price table for the cache-effect figures (default: the shipped one)",
+    )
+
     query = commands.add_parser(
         "query",
         help="run SQL against an output folder's catalog",
@@ -256,6 +309,9 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         pricing_format=args.pricing_format,
         unit_pricing_path=args.unit_pricing,
         default_tier=args.default_tier,
+        quality=QualityConfig(
+            min_priced_share=args.min_priced_share, policies=parse_policies(args.quality_policy)
+        ),
     )
 
 
@@ -266,13 +322,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"bedrock-costs: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except QualityGateError as exc:
+        print(f"bedrock-costs: {exc}", file=sys.stderr)
+        for line in exc.report.lines():
+            print(line, file=sys.stderr)
+        print(f"  results: {exc.report.saved_to}", file=sys.stderr)
+        return EXIT_QUALITY
+    except AccountingError as exc:
+        print(f"bedrock-costs: {exc}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     from bedrock_costs import commands
 
     if args.command == "run":
-        return commands.run(run_config(args), quiet=args.quiet)
+        return commands.run(run_config(args), shown=commands.Shown.of(args))
     if args.command == "sample":
         return commands.sample(args)
     if args.command == "demo":
@@ -281,6 +346,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.reconcile(args)
     if args.command == "focus":
         return commands.focus(args.output, args.billing_period, args.database)
+    if args.command == "report":
+        return commands.report(args.output, args.to, args.database, args.pricing)
     if args.command == "profiles":
         return commands.profiles_export(args.to, args.region)
     if args.command == "pricing":

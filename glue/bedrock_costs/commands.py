@@ -4,36 +4,102 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import shutil
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bedrock_costs import storage
-from bedrock_costs.config import RunConfig, parse_date
-from bedrock_costs.errors import AccountingError, UsageError
+from bedrock_costs.config import DEFAULT_DATABASE, RunConfig, parse_date
+from bedrock_costs.errors import EXIT_OK, UsageError
+from bedrock_costs.quality import QualityConfig, QualityGateError, parse_policies
 
-EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def _say(message: str) -> None:
-    print(f"  .. {message}", file=sys.stderr, flush=True)
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
-def run(config: RunConfig, *, quiet: bool = False) -> int:
+@dataclass(frozen=True)
+class Shown:
+    """What a long command prints: progress on stderr unless quiet or JSON; the summary for
+    people, or only its JSON on stdout (--json), or nothing but errors (--quiet)."""
+
+    quiet: bool = False
+    json: bool = False
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Shown:
+        return cls(quiet=args.quiet, json=args.json)
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(enabled=not (self.quiet or self.json))
+
+
+class Progress:
+    """Stage lines on stderr with the time since the command started; while a Spark stage runs
+    longer than `every` seconds, a line with its finished and total tasks every `every` s."""
+
+    def __init__(self, *, enabled: bool = True, every: float = 15.0) -> None:
+        self.enabled, self.every, self.began = enabled, every, time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            elapsed = time.monotonic() - self.began
+            print(f"  [{elapsed:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def watching(self, spark: SparkSession) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
+        done = threading.Event()
+        tracker = spark.sparkContext.statusTracker()
+
+        def report() -> None:
+            while not done.wait(self.every):
+                for stage_id in tracker.getActiveStageIds():
+                    info = tracker.getStageInfo(stage_id)
+                    if info is not None and info.numTasks > 1:
+                        self(
+                            f"   stage {stage_id}: {info.numCompletedTasks:,} of "
+                            f"{info.numTasks:,} tasks done ({info.numActiveTasks} running)"
+                        )
+
+        thread = threading.Thread(target=report, name="bedrock-costs-progress", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+
+
+def run(config: RunConfig, *, shown: Shown = Shown()) -> int:
     from bedrock_costs.job import run_invocation_costs, validate_inputs
     from bedrock_costs.session import local_session
 
     inputs = validate_inputs(config)  # before Spark starts: a bad input writes nothing
     spark = local_session(config.output_path)
+    progress = shown.progress
     try:
-        summary = run_invocation_costs(
-            spark, config, inputs, progress=(lambda _: None) if quiet else _say
-        )
-    except AccountingError as exc:
-        print(f"bedrock-costs: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    if not quiet:
+        with progress.watching(spark):
+            summary = run_invocation_costs(spark, config, inputs, progress=progress)
+    except QualityGateError as exc:
+        if shown.json:
+            print(
+                storage.read_text(
+                    storage.join(config.output_path, "_runs", f"{exc.report.run_id}.json")
+                ),
+                end="",
+            )
+        raise
+    if shown.json:
+        print(summary.to_json(), end="")
+    elif not shown.quiet:
         print(summary.human())
         print(
             f"  summary              "
@@ -94,15 +160,18 @@ def reconcile(args: argparse.Namespace) -> int:
         billing_period=args.billing_period,
         pricing_path=args.pricing or default_pricing_path(),
         database=args.database,
+        quality=QualityConfig(
+            min_matched_share=args.min_matched_share, policies=parse_policies(args.quality_policy)
+        ),
     )
     validate(config)  # before Spark starts: a bad input writes nothing
     spark = local_session(config.output_path)
-    try:
-        summaries = run_reconcile(spark, config, progress=(lambda _: None) if args.quiet else _say)
-    except AccountingError as exc:
-        print(f"bedrock-costs: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    if not args.quiet:
+    shown = Shown.of(args)
+    with shown.progress.watching(spark):
+        summaries = run_reconcile(spark, config, progress=shown.progress)
+    if shown.json:
+        print(json.dumps([json.loads(s.to_json()) for s in summaries], indent=2))
+    elif not shown.quiet:
         for summary in summaries:
             print(summary.human())
             print(
@@ -146,6 +215,7 @@ def demo(output: str, *, records: int, with_cur: bool = True) -> int:
     for folder in (logs, tables, cur):  # the demo owns these folders: start clean
         shutil.rmtree(folder, ignore_errors=True)
     began = time.monotonic()
+    progress = Progress()
     spark = local_session(str(tables))
     counts = write_sample(
         str(logs), records=records, days=7, seed=7, cur=(spark, str(cur)) if with_cur else None
@@ -160,7 +230,7 @@ def demo(output: str, *, records: int, with_cur: bool = True) -> int:
         profiles_path=str(logs / "profiles.csv"),
     )
     inputs = validate_inputs(config)
-    summary = run_invocation_costs(spark, config, inputs, progress=_say)
+    summary = run_invocation_costs(spark, config, inputs, progress=progress)
     print("2. invocation-cost job:")
     print(summary.human())
     print(headline(spark, config.database))
@@ -170,7 +240,7 @@ def demo(output: str, *, records: int, with_cur: bool = True) -> int:
 
         print("4. reconciliation with the CUR and allocation of the bill:")
         for reconciled in run_reconcile(
-            spark, ReconcileConfig(str(tables), str(cur)), progress=_say
+            spark, ReconcileConfig(str(tables), str(cur)), progress=progress
         ):
             print(reconciled.human())
         exports = run_focus(spark, str(tables))
@@ -178,12 +248,15 @@ def demo(output: str, *, records: int, with_cur: bool = True) -> int:
             "5. FOCUS 1.2 export: "
             + ", ".join(f"{e.billing_period} {e.rows:,} rows ({e.cost_basis})" for e in exports)
         )
+    progress("writing the HTML report")
+    page = write_report(spark, str(tables))
     print(f"\nDone in {time.monotonic() - began:.0f}s. Where everything is:")
     names = "invocations, quarantine" + (", reconciliation, allocations, focus" if with_cur else "")
     print(f"  tables (Parquet)  {tables}/{{{names}}}")
     print(f"  run summary       {tables}/_runs/{summary.run_id}.json")
     if with_cur:
         print(f"  reconciliation    {tables}/_reconcile/ (summary JSON, proposed price rows)")
+    print(f"  data quality      {tables}/_quality/ (great_expectations results, JSON + HTML)")
     print(f"  catalog           {tables}/_catalog (database {config.database})")
     print(
         f"  query it          .venv/bin/bedrock-costs query --output {tables} "
@@ -195,7 +268,39 @@ def demo(output: str, *, records: int, with_cur: bool = True) -> int:
             f"\"SELECT request_metadata['tenant'] AS tenant, sum(allocated_cost) "
             f'FROM {config.database}.allocations GROUP BY 1 ORDER BY 2 DESC"'
         )
+    print(f"\nThe cost report (open it in a browser): {page}")
     return EXIT_OK
+
+
+def report(output: str, target: str | None, database: str, pricing: str | None) -> int:
+    """The one-file HTML report of an output folder's tables."""
+    from bedrock_costs.session import catalog_dir, local_session
+
+    if not catalog_dir(output).exists() or not storage.exists(storage.join(output, "invocations")):
+        raise UsageError(
+            "no invocations table here: run `bedrock-costs run` with this --output first",
+            file=output,
+        )
+    path = write_report(local_session(output), output, target, database, pricing)
+    print(f"report: {path}")
+    return EXIT_OK
+
+
+def write_report(
+    spark: SparkSession,
+    output: str,
+    target: str | None = None,
+    database: str = DEFAULT_DATABASE,
+    pricing: str | None = None,
+) -> str:
+    from bedrock_costs.price_table import default_pricing_path, load_prices
+    from bedrock_costs.report import report_data
+    from bedrock_costs.report_page import render
+
+    prices = load_prices(pricing or default_pricing_path())  # validated before any Spark work
+    path = target or storage.join(output, "report.html")
+    storage.write_text(path, render(report_data(spark, output, database, prices)))
+    return path
 
 
 def query(output: str, sql: str, *, limit: int) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bedrock_costs.errors import UsageError
 from bedrock_costs.price_table import PRICING_FORMATS, TIERS
+from bedrock_costs.quality import QualityConfig
 
 DEFAULT_DATABASE = "bedrock_costs"
 DEFAULT_MAX_TAG_COLUMNS = 50
@@ -25,6 +26,7 @@ class RunConfig:
     pricing_format: str = "bedrock-costs"
     default_tier: str = "standard"
     unit_pricing_path: str | None = None  # None: the per-unit table shipped in pricing/
+    quality: QualityConfig = field(default_factory=QualityConfig)
 
     def __post_init__(self) -> None:
         if (self.start_date is None) != (self.end_date is None):

@@ -1,6 +1,15 @@
-"""Errors the command line turns into exit codes."""
+"""Errors the command line turns into exit codes.
+
+Exit codes, the same for every command: 0 the command completed (quarantined or unpriced
+records and `warn` quality checks included, the summary says so); 1 the run failed (its own
+accounting identity did not hold, or an unexpected error: nothing published); 2 a usage error
+or an invalid input file (nothing written); 3 a `fail` data-quality check did not hold (the
+quality results are written, the tables and the catalog are untouched).
+"""
 
 from __future__ import annotations
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_QUALITY = 0, 1, 2, 3
 
 
 class UsageError(Exception):

@@ -12,6 +12,12 @@ from pyspark.sql import SparkSession
 from bedrock_costs.config import DEFAULT_DATABASE, DEFAULT_MAX_TAG_COLUMNS, RunConfig, parse_date
 from bedrock_costs.errors import UsageError
 from bedrock_costs.price_table import default_pricing_path
+from bedrock_costs.quality import (
+    DEFAULT_MIN_MATCHED_SHARE,
+    DEFAULT_MIN_PRICED_SHARE,
+    QualityConfig,
+    parse_policies,
+)
 from bedrock_costs.reconcile_job import ReconcileConfig
 
 REQUIRED = ("logs_path", "output_path", "pricing_path")
@@ -25,9 +31,17 @@ OPTIONAL = (
     "default_tier",
     "unit_pricing_path",
     "trailing_days",
+    "quality_policy",
+    "min_priced_share",
 )
 RECONCILE_REQUIRED = ("output_path", "cur_path")
-RECONCILE_OPTIONAL = ("billing_period", "pricing_path", "database")
+RECONCILE_OPTIONAL = (
+    "billing_period",
+    "pricing_path",
+    "database",
+    "quality_policy",
+    "min_matched_share",
+)
 Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
 
 
@@ -54,8 +68,20 @@ def glue_run_config(
         pricing_format=args.get("pricing_format") or "bedrock-costs",
         default_tier=args.get("default_tier") or "standard",
         unit_pricing_path=args.get("unit_pricing_path") or None,
+        quality=QualityConfig(
+            min_priced_share=_share(args, "min_priced_share", DEFAULT_MIN_PRICED_SHARE),
+            policies=parse_policies([args.get("quality_policy") or ""]),
+        ),
     )
     return args, config
+
+
+def _share(args: dict[str, str], name: str, default: float) -> float:
+    text = args.get(name)
+    try:
+        return float(text) if text else default
+    except ValueError:
+        raise UsageError(f"--{name} expects a number between 0 and 1, got {text!r}") from None
 
 
 def _window(args: dict[str, str], today: date) -> tuple[date | None, date | None]:
@@ -89,6 +115,10 @@ def glue_reconcile_config(
         billing_period=args.get("billing_period") or None,
         pricing_path=args.get("pricing_path") or default_pricing_path(),
         database=args.get("database") or DEFAULT_DATABASE,
+        quality=QualityConfig(
+            min_matched_share=_share(args, "min_matched_share", DEFAULT_MIN_MATCHED_SHARE),
+            policies=parse_policies([args.get("quality_policy") or ""]),
+        ),
     )
     return args, config
 

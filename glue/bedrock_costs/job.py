@@ -13,7 +13,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from bedrock_costs import catalog, schemas, stats, storage, tags, writer
+from bedrock_costs import catalog, quality, schemas, stats, storage, tags, writer
 from bedrock_costs.aws_sample_prices import WARNING
 from bedrock_costs.config import RunConfig
 from bedrock_costs.errors import UsageError
@@ -116,6 +116,11 @@ def _run(
     )
     try:
         lines = stats.line_counts(records)
+        progress(
+            f"read {lines.lines_read:,} lines: {lines.distinct_calls:,} calls in "
+            f"{len(lines.dates):,} days, {sum(lines.quarantined.values()):,} quarantined, "
+            f"{lines.duplicates:,} duplicates, {lines.out_of_window:,} outside the window"
+        )
         profiles = profiles_frame(spark, inputs.profiles)
         plan = plan_tags(spark, config, records, profiles)
         invocations = build_invocations(
@@ -141,15 +146,34 @@ def _run(
         written = stats.staged_counts(spark, staging, plan.all_columns)
     finally:
         records.unpersist()
-    lines.check(written)
+    stats.fill_summary(summary, lines, written, plan, config.database)  # checks the accounting
+    summary.warnings[:0] = inputs.warnings
+    checks = quality.invocation_checks(config.quality)
+    progress(f"checking data quality ({len(checks)} great_expectations checks)")
+    report = quality.QualityReport(summary.run_id, "invocation-costs")
+    report.results = quality.validate(
+        "invocations",
+        quality.invocations_frame(stats.read_staged(spark, staging, "invocations")),
+        checks,
+    )
+    summary.quality = report.summary(config.output_path)
+    try:
+        quality.gate(report, config.output_path)
+    except quality.QualityGateError:
+        storage.delete_tree(staging)
+        _finish(summary, config, "quality_failed")
+        raise
     publish_run(config, staging, _processed_partitions(config.window, lines.dates), summary)
     progress("registering tables")
     catalog.register_tables(spark, config.database, config.output_path, plan.all_columns)
-    stats.fill_summary(summary, lines, written, plan, config.database)
-    summary.warnings[:0] = inputs.warnings
+    _finish(summary, config, "succeeded")
+    return summary
+
+
+def _finish(summary: RunSummary, config: RunConfig, status: str) -> None:
+    summary.status = status
     summary.finished_at = datetime.now(UTC).replace(microsecond=0)
     summary.save(config.output_path)
-    return summary
 
 
 def plan_tags(

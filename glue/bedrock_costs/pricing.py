@@ -93,8 +93,8 @@ def _choose(
     return joined.select(*joined.columns, first.alias(name)), F.col(name)
 
 
-def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
-    """Adds the four costs, total_cost, currency, pricing_status and price_effective_from."""
+def choose_price_rows(invocations: DataFrame, prices: DataFrame) -> tuple[DataFrame, Column]:
+    """Each call's price row (CONTRACT §2.2) as a struct column, null when none applies."""
     total_input = F.col("input_tokens") + F.col("cache_read_tokens") + F.col("cache_write_tokens")
 
     def applies(p: Column) -> Column:
@@ -112,7 +112,12 @@ def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
         & (F.col("service_tier") == F.col("price_tier")),
         how="left",
     )
-    joined, chosen = _choose(joined, "candidates", applies, "_price")
+    return _choose(joined, "candidates", applies, "_price")
+
+
+def apply_prices(invocations: DataFrame, prices: DataFrame) -> DataFrame:
+    """Adds the four costs, total_cost, currency, pricing_status and price_effective_from."""
+    joined, chosen = choose_price_rows(invocations, prices)
     has_unit_price = F.col("unit_cost").isNotNull()
     is_priced = F.col("unresolved_reason").isNull() & (chosen.isNotNull() | has_unit_price)
     zero = F.lit(0).cast("decimal(1,0)")

@@ -18,13 +18,14 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bedrock_costs import catalog, cur, schemas, storage, writer
+from bedrock_costs import catalog, cur, quality, schemas, storage, writer
 from bedrock_costs.allocate import allocate, bucket_mismatches
 from bedrock_costs.config import DEFAULT_DATABASE
 from bedrock_costs.drift import billed_rates, find_drift, propose_rows
 from bedrock_costs.errors import AccountingError, UsageError
 from bedrock_costs.price_refresh import describe
 from bedrock_costs.price_table import PriceRow, default_pricing_path, load_prices, to_csv
+from bedrock_costs.quality import QualityConfig
 from bedrock_costs.reconcile import call_kinds, cur_buckets, log_buckets, reconcile
 from bedrock_costs.reconcile_summary import ReconcileSummary, summarise, unit_findings
 from bedrock_costs.session import RUN_SETTINGS
@@ -40,6 +41,7 @@ class ReconcileConfig:
     billing_period: str | None = None
     pricing_path: str = field(default_factory=default_pricing_path)
     database: str = DEFAULT_DATABASE
+    quality: QualityConfig = field(default_factory=QualityConfig)
 
 
 def validate(config: ReconcileConfig) -> tuple[list[PriceRow], list[cur.BillingPeriod]]:
@@ -125,6 +127,13 @@ def _one_period(
         storage.write_text(path.replace(".csv", ".txt"), changes + "\n")
         summary.proposed_prices = path
     summary.rows = {t: staged[t].count() for t in TABLES}
+    try:
+        _check_quality(config, staged, summary)
+    except quality.QualityGateError:
+        storage.delete_tree(staging)
+        summary.status = "quality_failed"
+        summary.save(config.output_path)
+        raise
     for table in TABLES:
         writer.publish(
             storage.join(staging, table),
@@ -133,8 +142,30 @@ def _one_period(
             PARTITION,
         )
     storage.delete_tree(staging)
+    summary.status = "succeeded"
     summary.save(config.output_path)
     return summary
+
+
+def _check_quality(
+    config: ReconcileConfig, staged: dict[str, DataFrame], summary: ReconcileSummary
+) -> None:
+    """The reconciliation, allocation and per-bucket sum checks; raises if a `fail` one fails."""
+    report = quality.QualityReport(summary.run_id, f"cur-reconcile {summary.billing_period}")
+    checks = config.quality
+    report.results = [
+        *quality.validate(
+            "reconciliation", staged["reconciliation"], quality.reconciliation_checks(checks)
+        ),
+        *quality.validate("allocations", staged["allocations"], quality.allocation_checks(checks)),
+        *quality.validate(
+            "allocations_by_bucket",
+            quality.bucket_sums_frame(staged["reconciliation"], staged["allocations"]),
+            quality.bucket_sum_checks(checks),
+        ),
+    ]
+    summary.quality = report.summary(config.output_path)
+    quality.gate(report, config.output_path)
 
 
 def _check_allocations(

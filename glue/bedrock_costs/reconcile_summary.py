@@ -10,11 +10,13 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from bedrock_costs import storage
+from bedrock_costs.quality import human_line
 from bedrock_costs.summary import json_value
 
 MAX_FINDINGS = 1_000
@@ -41,6 +43,8 @@ class ReconcileSummary:
     unattributed_total: Decimal = Decimal(0)
     allocation_check: str = ""
     rows: dict[str, int] = field(default_factory=dict)
+    status: str = "running"  # succeeded, or quality_failed (nothing published)
+    quality: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=json_value) + "\n"
@@ -79,6 +83,8 @@ class ReconcileSummary:
         )
         if self.proposed_prices:
             lines.append(f"  proposed price rows  {self.proposed_prices}")
+        if self.quality:
+            lines.append(human_line(self.quality))
         return "\n".join(lines)
 
 

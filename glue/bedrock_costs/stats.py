@@ -107,14 +107,19 @@ def profile_tag_keys(profiles: DataFrame) -> list[str]:
     return [r["key"] for r in tags.profile_tag_keys(profiles).take(MAX_TAG_KEYS)]
 
 
-def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...]) -> StagedCounts:
+def read_staged(
+    spark: SparkSession, staging: str, table: str, tag_columns: tuple[str, ...] = ()
+) -> DataFrame:
+    """A staged table read with its schema (tag columns as strings)."""
     extra = tuple(schemas.Column(c, "string") for c in tag_columns)
-    invocations = spark.read.schema(schemas.load("invocations").spark_type(extra)).parquet(
-        storage.spark_path(storage.join(staging, "invocations"))
+    return spark.read.schema(schemas.load(table).spark_type(extra)).parquet(
+        storage.spark_path(storage.join(staging, table))
     )
-    quarantine = spark.read.schema(schemas.load("quarantine").spark_type()).parquet(
-        storage.spark_path(storage.join(staging, "quarantine"))
-    )
+
+
+def staged_counts(spark: SparkSession, staging: str, tag_columns: tuple[str, ...]) -> StagedCounts:
+    invocations = read_staged(spark, staging, "invocations", tag_columns)
+    quarantine = read_staged(spark, staging, "quarantine")
     totals = invocations.agg(
         F.count(F.lit(1)),
         F.sum("total_cost"),

@@ -6,8 +6,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from bedrock_costs import storage
+from bedrock_costs.quality import human_line
 
 
 @dataclass
@@ -33,6 +35,8 @@ class RunSummary:
     accounting_identity: str = ""
     catalog: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    status: str = "running"  # succeeded, or quality_failed (nothing published)
+    quality: dict[str, Any] = field(default_factory=dict)
 
     @property
     def quarantined_total(self) -> int:
@@ -79,6 +83,8 @@ class RunSummary:
             ),
             f"  accounting identity  {self.accounting_identity}",
         ]
+        if self.quality:
+            lines.append(human_line(self.quality))
         return "\n".join(lines + [f"  warning: {w}" for w in self.warnings])
 
 

@@ -1,0 +1,236 @@
+"""Data-quality gates: each check catches what it names, policies decide, a failed gate publishes
+nothing, and the results are saved as JSON and HTML."""
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from bedrock_costs import quality
+from bedrock_costs.cli import main
+from bedrock_costs.errors import UsageError
+from bedrock_costs.glue_args import glue_run_config, local_resolved_options
+from helpers import key, record, unique_database, write_logs
+
+D = Decimal
+COLUMNS = (
+    "request_id string, input_tokens bigint, output_tokens bigint, cache_read_tokens bigint, "
+    "cache_write_tokens bigint, input_cost decimal(38,12), output_cost decimal(38,12), "
+    "cache_read_cost decimal(38,12), cache_write_cost decimal(38,12), unit_cost decimal(38,12), "
+    "total_cost decimal(38,12), pricing_status string, status string, currency string, "
+    "usage_date date, event_time timestamp"
+)
+
+
+def call(request_id, **changes):
+    row = {
+        "request_id": request_id,
+        "input_tokens": 1000,
+        "output_tokens": 200,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "input_cost": D("0.001"),
+        "output_cost": D("0.001"),
+        "cache_read_cost": D(0),
+        "cache_write_cost": D(0),
+        "unit_cost": None,
+        "total_cost": D("0.002"),
+        "pricing_status": "priced",
+        "status": "success",
+        "currency": "USD",
+        "usage_date": date(2026, 7, 14),
+        "event_time": datetime(2026, 7, 14, 23, 59, 59),
+    }
+    row.update(changes)
+    return row
+
+
+def validate(spark, rows, config=None):
+    frame = spark.createDataFrame([tuple(r.values()) for r in rows], COLUMNS)
+    checks = quality.invocation_checks(config or quality.QualityConfig())
+    results = quality.validate("invocations", quality.invocations_frame(frame), checks)
+    return {r.name: r for r in results}
+
+
+def test_each_invocation_check_catches_what_it_names_and_passes_good_rows(spark):
+    unpriced = {c: None for c in ("input_cost", "output_cost", "cache_read_cost")}
+    rows = [
+        call("good"),
+        call("image", unit_cost=D("0.04"), total_cost=D("0.042")),  # per-unit cost counts too
+        call("dup"),
+        call("dup"),
+        call(None),
+        call("neg", output_tokens=-1),
+        call("sum", total_cost=D("0.002000000001")),
+        call(
+            "zero-not-null",
+            **unpriced,
+            cache_write_cost=None,
+            total_cost=D(0),
+            pricing_status="no_price",
+        ),
+        call(
+            "vocab",
+            **unpriced,
+            cache_write_cost=None,
+            total_cost=None,
+            pricing_status="free",
+            status="throttled",
+        ),
+        call("date", usage_date=date(2026, 7, 15)),
+    ]
+    results = validate(spark, rows)
+    assert len(results) == 18 and {r.policy for r in results.values()} == {"fail", "warn"}
+    unexpected = {n: r.unexpected_count for n, r in results.items() if not r.success}
+    assert unexpected == {
+        "request_id_not_null": 1,
+        "request_id_unique": 2,
+        "output_tokens_not_negative": 1,
+        "total_is_sum_of_parts": 1,
+        "unpriced_calls_have_no_cost": 1,
+        "pricing_status_in_vocabulary": 1,
+        "status_in_vocabulary": 1,
+        "usage_date_is_event_date": 1,
+        "priced_share": 2,  # 8 of 10 priced is below 95 %
+    }
+    assert results["total_is_sum_of_parts"].examples == [["0.002000000001", "0.002000000000"]]
+    assert results["priced_share"].policy == "warn"
+    good = validate(
+        spark,
+        [call("a"), call("b", input_cost=D("0.000000000001"), total_cost=D("0.001000000001"))],
+    )
+    assert all(r.success for r in good.values())
+
+
+def test_policies_and_thresholds_are_configurable_and_checked():
+    config = quality.QualityConfig(
+        min_priced_share=0.5,
+        policies=quality.parse_policies(["priced_share=fail,currency_is_usd=warn"]),
+    )
+    policies = {c.name: c.policy for c in quality.invocation_checks(config)}
+    assert policies["priced_share"] == "fail" and policies["currency_is_usd"] == "warn"
+    assert policies["request_id_unique"] == "fail"
+    with pytest.raises(UsageError, match="unknown quality check 'prices_share'"):
+        quality.QualityConfig(policies={"prices_share": "fail"})
+    with pytest.raises(UsageError, match="must be fail or warn, not 'stop'"):
+        quality.QualityConfig(policies={"priced_share": "stop"})
+    with pytest.raises(UsageError, match="--min-priced-share must be between 0 and 1"):
+        quality.QualityConfig(min_priced_share=95)
+    with pytest.raises(UsageError, match="NAME=fail or NAME=warn"):
+        quality.parse_policies(["priced_share"])
+
+
+def test_glue_arguments_carry_the_quality_settings():
+    argv = [
+        "job.py",
+        *("--logs_path", "s3://l/", "--output_path", "s3://o/", "--pricing_path", "p.csv"),
+        *("--quality_policy", "priced_share=fail", "--min_priced_share", "0.99"),
+    ]
+    _, config = glue_run_config(argv, local_resolved_options)
+    assert config.quality.min_priced_share == 0.99
+    assert config.quality.policies == {"priced_share": "fail"}
+
+
+def test_allocations_that_do_not_sum_to_the_bill_fail_per_bucket(spark):
+    from bedrock_costs import schemas
+
+    def frame(table, rows):
+        schema = schemas.load(table)
+        full = [
+            {c.name: r.get(c.name) for c in schema.columns} | {"billing_period": "2026-07"}
+            for r in rows
+        ]
+        return spark.createDataFrame(
+            [tuple(r.values()) for r in full], schemas.load(table).spark_type()
+        )
+
+    bucket = {
+        "usage_date": date(2026, 7, 14),
+        "account_id": "1",
+        "region": "us-east-1",
+        "model": "m",
+        "token_kind": "input",
+        "routing": "regional",
+        "tier": "standard",
+        "charge_category": "Usage",
+    }
+    rec = frame(
+        "reconciliation",
+        [
+            bucket | {"cur_unblended_cost": D("1.0"), "status": "matched"},
+            bucket | {"token_kind": "output", "cur_unblended_cost": D("2.0"), "status": "matched"},
+        ],
+    )
+    alloc = frame(
+        "allocations",
+        [
+            bucket | {"allocation": "call", "request_id": "a", "allocated_cost": D("0.4")},
+            bucket | {"allocation": "call", "request_id": "b", "allocated_cost": D("0.6")},
+            bucket
+            | {
+                "token_kind": "output",
+                "allocation": "call",
+                "request_id": "a",
+                "allocated_cost": D("1.9999999999"),
+            },
+        ],
+    )
+    config = quality.QualityConfig()
+    (sums,) = quality.validate(
+        "allocations_by_bucket",
+        quality.bucket_sums_frame(rec, alloc),
+        quality.bucket_sum_checks(config),
+    )
+    assert not sums.success and sums.unexpected_count == 1
+    assert sums.examples == [["1.9999999999", "2.0000000000"]]
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("quality-logs")
+    rows = [record(f"r{i}", inp=1000, out=100, ts=f"2026-07-14T10:{i:02d}:00Z") for i in range(9)]
+    rows.append(record("unpriced", model="arn:aws:bedrock:us-east-1:1:provisioned-model/x", inp=5))
+    return write_logs(root, {key("us-east-1", "2026-07-14"): rows})
+
+
+def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(logs, tmp_path, capsys):
+    out, database = tmp_path / "out", unique_database()
+    common = ["run", "--logs", str(logs), "--output", str(out), "--database", database]
+    assert main([*common, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)  # --json: the summary and nothing else
+    assert first["status"] == "succeeded" and first["quality"]["status"] == "warned"
+    assert first["quality"]["warned"] == ["priced_share"]  # 9 of 10 priced, below 95 %
+    published = sorted(p.name for p in (out / "invocations").rglob("*.parquet"))
+
+    code = main([*common, "--quality-policy", "priced_share=fail", "--min-priced-share", "0.95"])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "quality gate failed (priced_share); nothing was published" in captured.err
+    assert (
+        "quality fail invocations.priced_share: 1 of 10 rows (10.00 %) unexpected" in captured.err
+    )
+    assert sorted(p.name for p in (out / "invocations").rglob("*.parquet")) == published
+    assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())
+    runs = sorted((out / "_runs").glob("*.json"))
+    failed = json.loads(runs[-1].read_text())
+    assert failed["status"] == "quality_failed" and failed["partitions_written"] == []
+    results = json.loads((out / "_quality" / f"{failed['run_id']}.json").read_text())
+    assert results["status"] == "failed" and results["failed"] == ["priced_share"]
+    page = (out / "_quality" / f"{failed['run_id']}.html").read_text()
+    assert "priced_share" in page and 'class="failed"' in page and "<script" not in page
+
+    assert main([*common, "--quiet", "--min-priced-share", "0.9"]) == 0
+    assert capsys.readouterr().out == ""  # --quiet prints nothing; 9 of 10 meets 90 %
+    assert (
+        json.loads(sorted((out / "_runs").glob("*.json"))[-1].read_text())["quality"]["status"]
+        == "passed"
+    )
+
+
+def test_usage_and_quality_exit_codes_are_distinct(tmp_path, capsys):
+    assert main(["run", "--logs", str(tmp_path / "none"), "--output", str(tmp_path / "o")]) == 2
+    assert "the logs path does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--logs", "x", "--output", "y", "--quiet", "--json"])
+    assert exc.value.code == 2  # argparse: the two output modes exclude each other
