@@ -145,3 +145,22 @@ def test_cur_reconcile_entry_point_reconciles_and_exports_focus(spark, tmp_path,
     }
     focus = spark.table(f"{database}.focus").collect()
     assert {(r.x_RequestId, r.BilledCost) for r in focus} == {("a", Decimal("0.00001"))}
+
+
+def test_a_failed_quality_gate_fails_the_glue_run_before_commit(spark, tmp_path, glue_main):
+    from bedrock_costs.quality import QualityGateError
+
+    database = unique_database()
+    argv = arguments(tmp_path, "glue-out", database, "--quality_policy", "priced_share=fail")
+    write_logs(  # one call of two unpriceable: below the 95 % priced share
+        tmp_path / "logs",
+        {key("us-east-1", "2026-07-14", "11"): [record("c", model="arn:aws:bedrock:x", inp=1)]},
+    )
+    with pytest.raises(QualityGateError, match=r"quality gate failed \(priced_share\)"):
+        glue_main(True)(argv)
+    from awsglue import CALLS
+
+    assert ("commit",) not in CALLS  # the Glue run fails: no bookmark, alarms fire
+    assert not (tmp_path / "glue-out" / "invocations").exists()
+    assert not spark.catalog.tableExists(f"{database}.invocations")
+    assert list((tmp_path / "glue-out" / "_quality").glob("*.html"))

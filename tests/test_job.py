@@ -240,6 +240,7 @@ def test_job_on_no_files_replaces_the_window_with_nothing(job, tmp_path):
     summary, calls, bad = job("2026-07-14", "2026-07-14")
     assert (summary.lines_read, calls, bad) == (0, {}, [])
     assert summary.warnings == ["no log files found under the logs path for this window"]
+    assert summary.quality["status"] == "passed"  # no rows break no rule
 
 
 def test_job_default_tier_applies_only_where_the_log_records_none(spark, tmp_path):

@@ -130,9 +130,8 @@ def _one_period(
     try:
         _check_quality(config, staged, summary)
     except quality.QualityGateError:
+        # the period's published rows and their summary stay as they were; the results say why
         storage.delete_tree(staging)
-        summary.status = "quality_failed"
-        summary.save(config.output_path)
         raise
     for table in TABLES:
         writer.publish(

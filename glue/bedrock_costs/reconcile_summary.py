@@ -43,7 +43,7 @@ class ReconcileSummary:
     unattributed_total: Decimal = Decimal(0)
     allocation_check: str = ""
     rows: dict[str, int] = field(default_factory=dict)
-    status: str = "running"  # succeeded, or quality_failed (nothing published)
+    status: str = "running"  # "succeeded" once published (a failed gate saves no summary)
     quality: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
