@@ -2,6 +2,7 @@
 nothing, and the results are saved as JSON and HTML."""
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -203,9 +204,11 @@ def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(logs, tmp
     assert first["quality"]["warned"] == ["priced_share"]  # 9 of 10 priced, below 95 %
     published = sorted(p.name for p in (out / "invocations").rglob("*.parquet"))
 
-    code = main([*common, "--quality-policy", "priced_share=fail", "--min-priced-share", "0.95"])
+    strict = ["--quality-policy", "priced_share=fail", "--min-priced-share", "0.95", "--json"]
+    code = main([*common, *strict])
     captured = capsys.readouterr()
     assert code == 3
+    assert json.loads(captured.out)["status"] == "quality_failed"  # --json: still the summary
     assert "quality gate failed (priced_share); nothing was published" in captured.err
     assert (
         "quality fail invocations.priced_share: 1 of 10 rows (10.00 %) unexpected" in captured.err
@@ -234,3 +237,19 @@ def test_usage_and_quality_exit_codes_are_distinct(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["run", "--logs", "x", "--output", "y", "--quiet", "--json"])
     assert exc.value.code == 2  # argparse: the two output modes exclude each other
+
+
+def test_progress_names_stages_with_elapsed_time_and_counts_tasks_of_long_stages(spark, capsys):
+    import time
+
+    from bedrock_costs.commands import Progress
+
+    progress = Progress(every=0.1)
+    progress("reading 3 log files")
+    with progress.watching(spark):
+        spark.sparkContext.parallelize(range(4), 4).map(lambda x: time.sleep(0.4) or x).collect()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "  [   0.0s] reading 3 log files"
+    assert any(re.search(r"\] +stage \d+: \d of 4 tasks done \(\d running\)$", e) for e in err)
+    Progress(enabled=False)("hidden")
+    assert capsys.readouterr().err == ""
