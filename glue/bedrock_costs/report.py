@@ -112,17 +112,18 @@ def daily_by_model(calls: DataFrame) -> list[dict[str, Any]]:
 
 def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Per tag column: calls and priced cost per value, the TOP values by cost, the rest as
-    (other) and calls without the tag as (untagged); each column's rows sum to the totals."""
+    (other) and calls without the tag as (untagged); each column's rows sum to the totals.
+
+    Only the tags a call carries are exploded (most calls carry few of the promoted columns);
+    the untagged rows come from one aggregation over the calls."""
     if not tag_columns:
         return {}
-    pairs = F.explode(
-        F.array(*[F.struct(F.lit(c).alias("tag"), F.col(c).alias("value")) for c in tag_columns])
-    ).alias("pair")
-    long = calls.select(pairs, "total_cost", "pricing_status").select(
-        "pair.tag",
-        F.coalesce(F.col("pair.value"), F.lit(UNTAGGED)).alias("value"),
-        "total_cost",
-        "pricing_status",
+    entries = F.array(
+        *[F.struct(F.lit(c).alias("tag"), F.col(c).alias("value")) for c in tag_columns]
+    )
+    carried = F.explode(F.filter(entries, lambda e: e["value"].isNotNull())).alias("pair")
+    long = calls.select(carried, "total_cost", "pricing_status").select(
+        "pair.tag", "pair.value", "total_cost", "pricing_status"
     )
     per_value = long.groupBy("tag", "value").agg(*_cost_measures())
     rank = F.row_number().over(
@@ -130,9 +131,7 @@ def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str,
     )
     kept = per_value.select(
         "tag",
-        F.when((rank <= TOP) | (F.col("value") == UNTAGGED), F.col("value"))
-        .otherwise(F.lit(OTHER))
-        .alias("value"),
+        F.when(rank <= TOP, F.col("value")).otherwise(F.lit(OTHER)).alias("value"),
         "calls",
         "cost",
         "unpriced_calls",
@@ -144,22 +143,44 @@ def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str,
             F.sum("cost").alias("cost"),
             F.sum("unpriced_calls").alias("unpriced_calls"),
         )
-        .orderBy("tag", F.desc_nulls_last("cost"), "value")
         .take(MAX_ROWS)
     )
     result: dict[str, list[dict[str, Any]]] = {c: [] for c in tag_columns}
     for row in rows:
-        item = _plain(row.asDict())
+        item = row.asDict()
         result[item.pop("tag")].append(item)
-    return result
+    untagged = calls.agg(
+        *[
+            measure.alias(f"{c}|{name}")
+            for c in tag_columns
+            for name, measure in _measures_where(F.col(c).isNull()).items()
+        ]
+    ).first()
+    assert untagged is not None
+    for column, values in result.items():
+        if untagged[f"{column}|calls"]:
+            values.append(
+                {"value": UNTAGGED}
+                | {
+                    name: untagged[f"{column}|{name}"]
+                    for name in ("calls", "cost", "unpriced_calls")
+                }
+            )
+        values.sort(key=lambda r: (r["cost"] is None, -(r["cost"] or 0), r["value"]))
+    return {column: [_plain(r) for r in values] for column, values in result.items()}
+
+
+def _measures_where(condition: Column) -> dict[str, Column]:
+    """The three per-group measures, over the calls meeting `condition`."""
+    return {
+        "calls": F.count_if(condition),
+        "cost": F.sum(F.when(condition, F.col("total_cost"))),
+        "unpriced_calls": F.count_if(condition & (F.col("pricing_status") != "priced")),
+    }
 
 
 def _cost_measures() -> list[Column]:
-    return [
-        F.count(F.lit(1)).alias("calls"),
-        F.sum("total_cost").alias("cost"),
-        F.count_if(F.col("pricing_status") != "priced").alias("unpriced_calls"),
-    ]
+    return [measure.alias(name) for name, measure in _measures_where(F.lit(True)).items()]
 
 
 def top_principals(calls: DataFrame) -> list[dict[str, Any]]:
