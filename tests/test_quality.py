@@ -253,3 +253,22 @@ def test_progress_names_stages_with_elapsed_time_and_counts_tasks_of_long_stages
     assert any(re.search(r"\] +stage \d+: \d of 4 tasks done \(\d running\)$", e) for e in err)
     Progress(enabled=False)("hidden")
     assert capsys.readouterr().err == ""
+
+
+def test_an_error_inside_the_checks_publishes_nothing_and_leaves_no_staging(
+    spark, logs, tmp_path, monkeypatch
+):
+    from bedrock_costs.config import RunConfig
+    from bedrock_costs.job import run_invocation_costs
+    from bedrock_costs.price_table import default_pricing_path
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the checks could not run")
+
+    monkeypatch.setattr(quality, "validate", broken)  # fault injection: GE crashing mid-run
+    out = tmp_path / "out"
+    config = RunConfig(str(logs), str(out), default_pricing_path(), database=unique_database())
+    with pytest.raises(RuntimeError, match="the checks could not run"):
+        run_invocation_costs(spark, config)
+    assert not (out / "invocations").exists() and not (out / "quarantine").exists()
+    assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())

@@ -146,22 +146,23 @@ def _run(
         written = stats.staged_counts(spark, staging, plan.all_columns)
     finally:
         records.unpersist()
-    stats.fill_summary(summary, lines, written, plan, config.database)  # checks the accounting
-    summary.warnings[:0] = inputs.warnings
-    checks = quality.invocation_checks(config.quality)
-    progress(f"checking data quality ({len(checks)} great_expectations checks)")
-    report = quality.QualityReport(summary.run_id, "invocation-costs")
-    report.results = quality.validate(
-        "invocations",
-        quality.invocations_frame(stats.read_staged(spark, staging, "invocations")),
-        checks,
-    )
-    summary.quality = report.summary(config.output_path)
     try:
+        stats.fill_summary(summary, lines, written, plan, config.database)  # the accounting
+        summary.warnings[:0] = inputs.warnings
+        checks = quality.invocation_checks(config.quality)
+        progress(f"checking data quality ({len(checks)} great_expectations checks)")
+        report = quality.QualityReport(summary.run_id, "invocation-costs")
+        report.results = quality.validate(
+            "invocations",
+            quality.invocations_frame(stats.read_staged(spark, staging, "invocations")),
+            checks,
+        )
+        summary.quality = report.summary(config.output_path)
         quality.gate(report, config.output_path)
-    except quality.QualityGateError:
+    except BaseException as exc:  # nothing is published: the staged files go
         storage.delete_tree(staging)
-        _finish(summary, config, "quality_failed")
+        if isinstance(exc, quality.QualityGateError):
+            _finish(summary, config, "quality_failed")
         raise
     publish_run(config, staging, _processed_partitions(config.window, lines.dates), summary)
     progress("registering tables")

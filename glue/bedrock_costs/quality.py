@@ -420,7 +420,13 @@ def bucket_sums_frame(reconciliation: DataFrame, allocations: DataFrame) -> Data
 def validate(table: str, frame: DataFrame, checks: list[Check]) -> list[CheckResult]:
     """Run the checks as one great_expectations suite over `frame` (cached while it runs)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+    try:
+        import great_expectations as gx
+    except ImportError as exc:
+        raise RuntimeError(
+            "the data-quality gates need great_expectations, a dependency of this package: "
+            "install the package with its dependencies (the Glue job does, from the wheel)"
+        ) from exc
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from pyspark import StorageLevel
 
