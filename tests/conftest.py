@@ -12,6 +12,31 @@ from pyspark.sql import SparkSession
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+# The longest test files first: `make test` runs one file per worker (pytest-xdist --dist
+# loadfile), so a long file started last would leave the other core idle at the end.
+LONGEST_FIRST = (
+    "test_deploy.py",
+    "test_job.py",
+    "test_report.py",
+    "test_glue_job.py",
+    "test_cli.py",
+    "test_cluster.py",
+    "test_s3.py",
+    "test_quality.py",
+    "test_sample_cur.py",
+    "test_reconcile.py",
+    "test_views.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file is kept
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory):
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"

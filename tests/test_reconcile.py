@@ -217,3 +217,20 @@ def test_reconciling_a_period_again_replaces_it(month):
     assert buckets(month)[(14, HAIKU, "input", "global", "Usage")].status == "matched"
     assert sum(r.allocated_cost for r in table(month, "allocations")) == summary.cur_total
     assert summary.cur_total == month["summary"].cur_total - Decimal("0.0001")
+
+
+def test_a_failed_quality_gate_keeps_the_published_period(month):
+    import dataclasses
+
+    from bedrock_costs.quality import QualityConfig, QualityGateError
+
+    spark, config = month["spark"], month["config"]
+    out = month["root"] / "out"
+    published = sorted(p.name for p in (out / "reconciliation").rglob("*.parquet"))
+    summary = (out / "_reconcile" / "2026-07.json").read_text()
+    strict = QualityConfig(min_matched_share=1.0, policies={"usage_matched_share": "fail"})
+    with pytest.raises(QualityGateError, match=r"quality gate failed \(usage_matched_share\)"):
+        run_reconcile(spark, dataclasses.replace(config, quality=strict))
+    assert sorted(p.name for p in (out / "reconciliation").rglob("*.parquet")) == published
+    assert (out / "_reconcile" / "2026-07.json").read_text() == summary
+    assert not any((out / "_staging").iterdir())

@@ -42,6 +42,7 @@ COST_COLUMNS = (*COST_PARTS, "total_cost")
 DEFAULT_MIN_PRICED_SHARE = 0.95
 DEFAULT_MIN_MATCHED_SHARE = 0.90
 EXAMPLES = 5  # unexpected values kept per failed check
+RESULT_FORMAT = "BASIC"  # counts and a few unexpected values; SUMMARY adds a group-by per check
 
 
 class QualityGateError(RuntimeError):
@@ -447,7 +448,8 @@ def validate(table: str, frame: DataFrame, checks: list[Check]) -> list[CheckRes
     try:
         batch = batch_definition.get_batch(batch_parameters={"dataframe": cached})
         outcome = batch.validate(
-            suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+            suite,
+            result_format={"result_format": RESULT_FORMAT, "partial_unexpected_count": EXAMPLES},
         )
     finally:
         cached.unpersist()
