@@ -20,16 +20,17 @@ demo: java $(STAMP)
 	$(BIN)/bedrock-costs demo --output demo-output
 
 test: java $(STAMP)
-	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 # Hadoop's S3 connector for local runs on s3:// paths (prints the variable to export)
 s3a-jars: $(STAMP)
-	@$(BIN)/python -m bedrock_costs.s3a
+	@$(BIN)/python -m bedrock_costs.io.s3a
 
 lint: $(STAMP)
 	$(BIN)/ruff check glue jobs tests bench
 	$(BIN)/ruff format --check glue jobs tests bench
 	$(BIN)/mypy
+	PYTHONPATH=glue $(BIN)/lint-imports --no-cache
 	bash -n deploy.sh
 
 conformance: java $(STAMP)

@@ -133,6 +133,18 @@ PY
 }
 
 exists() { "$@" >/dev/null 2>&1; }
+
+# One of the resources a batch read returned (one AWS CLI call for several, each call costs a
+# process start): `pick JSON LIST NAME [FIELD...]` prints it (only FIELDs, if given), or nothing.
+pick() {
+  "$PYTHON" - "$@" <<'PY'
+import json, sys
+text, key, name, fields = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+found = [r for r in (json.loads(text).get(key) or []) if r.get("Name") == name] if text.strip() else []
+if found:
+    print(json.dumps({f: found[0].get(f) for f in fields} if fields else found[0]))
+PY
+}
 workgroup_named() { aws athena list-work-groups --query "WorkGroups[?Name=='$1'].Name" --output text; }
 
 # With BC_PLAN_DIR set, the API parameters of update calls are also written there as JSON
@@ -174,7 +186,7 @@ destroy_lake_formation() {
   [ -n "$OUTPUT" ] || { echo "deploy.sh: warning: without --output the Lake Formation location stays registered" >&2; return 0; }
   OUTPUT=$(s3_uri --output "$OUTPUT")
   location="arn:aws:s3:::$(bucket_of "$OUTPUT")/$(key_of "$OUTPUT")"; location=${location%/}
-  request=$("$PYTHON" -m bedrock_costs.access role-grants --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
+  request=$("$PYTHON" -m bedrock_costs.deploy.access role-grants --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
              --location-arn "$location" --account "$ACCOUNT" --database "$DATABASE")
   say revoke "lake formation permissions of $ROLE"
   record lakeformation BatchRevokePermissions "$request"
@@ -189,13 +201,16 @@ destroy_lake_formation() {
 destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
+  local triggers jobs
+  triggers=$(aws glue batch-get-triggers --trigger-names "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER" --output json 2>/dev/null || true)
   for trigger in "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER"; do
-    if exists aws glue get-trigger --name "$trigger"; then
+    if [ -n "$(pick "$triggers" Triggers "$trigger" Name)" ]; then
       say delete "glue trigger $trigger"; run aws glue delete-trigger --name "$trigger"
     fi
   done
+  jobs=$(aws glue batch-get-jobs --job-names "$RECONCILE_JOB" "$COST_JOB" --output json 2>/dev/null || true)
   for job in "$RECONCILE_JOB" "$COST_JOB"; do
-    if exists aws glue get-job --job-name "$job"; then
+    if [ -n "$(pick "$jobs" Jobs "$job" Name)" ]; then
       say delete "glue job $job"; run aws glue delete-job --job-name "$job"
     fi
   done
@@ -216,7 +231,7 @@ destroy() {
       else
         say delete "quicksight dataset $id"
       fi
-    done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE"; printf '%s\n' access_rules access_rules_accounts)
+    done < <("$PYTHON" -m bedrock_costs.deploy.views --database "$DATABASE"; printf '%s\n' access_rules access_rules_accounts)
     say delete "quicksight data source $PREFIX-athena"
     run aws quicksight delete-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"
   fi
@@ -251,11 +266,11 @@ ARTIFACTS=$(s3_uri --artifacts "${ARTIFACTS:-${OUTPUT}_deploy}")
 [ -z "$CUR" ] || CUR=$(s3_uri --cur "$CUR")
 [ -f "$PRICING" ] || die "--pricing: no such file $PRICING"
 "$PYTHON" -c "import bedrock_costs" 2>/dev/null || die "bedrock_costs is not importable by $PYTHON (run make first)"
-"$PYTHON" -m bedrock_costs.cli pricing validate "$PRICING" >/dev/null || die "the price table is invalid"
+"$PYTHON" -m bedrock_costs pricing validate "$PRICING" >/dev/null || die "the price table is invalid"
 [ "$DASHBOARD" = 0 ] || [ -n "$QS_PRINCIPAL" ] || die "--dashboard needs --quicksight-principal"
 TENANT_TAG=tenant TENANT_COLUMN=
 if [ -n "$ACCESS" ]; then
-  CHECKED=$("$PYTHON" -m bedrock_costs.access check "$ACCESS" 2>&1) || die "--access: $CHECKED"
+  CHECKED=$("$PYTHON" -m bedrock_costs.deploy.access check "$ACCESS" 2>&1) || die "--access: $CHECKED"
   IFS=$'\t' read -r TENANT_TAG TENANT_COLUMN <<<"$CHECKED"
 fi
 
@@ -263,7 +278,9 @@ ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no 
 VERSION=$("$PYTHON" -c "import bedrock_costs; print(bedrock_costs.__version__)")
 WHEEL="bedrock_costs-$VERSION-py3-none-any.whl"
 echo "deploying $PREFIX $VERSION to account $ACCOUNT, $REGION$( [ "$DRY_RUN" = 1 ] && echo ' (dry run: nothing changes)')"
-if [ -z "$ACCESS" ] && exists aws glue get-table --database-name "$DATABASE" --name access_rules; then
+# the database's tables, read once (one AWS CLI call): the access check and step 3b use them
+CATALOG_TABLES=$(aws glue get-tables --database-name "$DATABASE" --output json 2>/dev/null || true)
+if [ -z "$ACCESS" ] && [ -n "$(pick "$CATALOG_TABLES" TableList access_rules Name)" ]; then
   die "this deployment has row-level security: pass its --access file (a deploy without it would show every row)"
 fi
 
@@ -280,14 +297,14 @@ if [ "$DRY_RUN" = 0 ]; then
   cp "$WHEEL_FILE" "$STAGE/wheels/$WHEEL"; cp "$HERE"/jobs/*.py "$STAGE/jobs/"
   cp "$PRICING" "$STAGE/pricing/bedrock_prices.csv"; cp "$HERE/pricing/bedrock_unit_prices.csv" "$STAGE/pricing/"
   if [ -n "$ACCESS" ]; then  # the QuickSight rules tables' data: one folder per table
-    "$PYTHON" -m bedrock_costs.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
+    "$PYTHON" -m bedrock_costs.deploy.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
     for table in access_rules access_rules_accounts; do
       mkdir -p "$STAGE/access/$table"; cp "$BUILD/access/$table.csv" "$STAGE/access/$table/"
     done
   fi
   aws s3 cp --quiet --recursive "$STAGE" "$ARTIFACTS"
 elif [ -n "$ACCESS" ]; then
-  "$PYTHON" -m bedrock_costs.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
+  "$PYTHON" -m bedrock_costs.deploy.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
 fi
 
 # 2. the jobs' role: read logs, CUR and artifacts; write the output prefix; its own database only
@@ -360,8 +377,7 @@ TABLE_OPTIONS=()
 [ "$LAKE_FORMATION" = 0 ] || TABLE_OPTIONS+=(--no-projection)
 [ "$LAKE_FORMATION" = 0 ] || [ -z "$TENANT_COLUMN" ] || TABLE_OPTIONS+=(--tag-column "$TENANT_COLUMN")
 for table in invocations quarantine reconciliation allocations focus $( [ -z "$ACCESS" ] || echo access_rules access_rules_accounts); do
-  EXISTING=$(aws glue get-table --database-name "$DATABASE" --name "$table" --output json 2>/dev/null || true)
-  PLAN=$(printf '%s' "$EXISTING" | "$PYTHON" -m bedrock_costs.catalog_tables --table "$table" --output "$OUTPUT" \
+  PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.glue_tables --table "$table" --output "$OUTPUT" \
            --rules-location "${ARTIFACTS}access/$table/" "${TABLE_OPTIONS[@]}")
   ACTION=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["action"])' "$PLAN")
   INPUT=$("$PYTHON" -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["table_input"]))' "$PLAN")
@@ -386,7 +402,7 @@ while IFS=$'\t' read -r VIEW SQL; do
   say replace "athena view $DATABASE.$VIEW"
   run aws athena start-query-execution --work-group "$WORKGROUP" --query-string "$SQL" \
     --query-execution-context "Database=$DATABASE"
-done < <("$PYTHON" -m bedrock_costs.views --database "$DATABASE" --tenant-tag "$TENANT_TAG")
+done < <("$PYTHON" -m bedrock_costs.deploy.views --database "$DATABASE" --tenant-tag "$TENANT_TAG")
 
 # 3d. Lake Formation: the output location governed, the jobs' role (and QuickSight) granted,
 # a data-cell filter per IAM principal of the access file and table it reaches
@@ -400,7 +416,7 @@ if [ "$LAKE_FORMATION" = 1 ]; then
     run aws lakeformation register-resource --resource-arn "$LOCATION_ARN" --use-service-linked-role
   fi
   READER=(); [ -z "$QS_PRINCIPAL" ] || READER=(--reader "$QS_PRINCIPAL")
-  request=$("$PYTHON" -m bedrock_costs.access role-grants --role-arn "$ROLE_ARN" --location-arn "$LOCATION_ARN" \
+  request=$("$PYTHON" -m bedrock_costs.deploy.access role-grants --role-arn "$ROLE_ARN" --location-arn "$LOCATION_ARN" \
              --account "$ACCOUNT" --database "$DATABASE" "${READER[@]}")
   record lakeformation BatchGrantPermissions "$request"
   lf_batch batch-grant-permissions "$request" || die "could not grant the Lake Formation permissions of $ROLE"
@@ -442,7 +458,7 @@ fi
 if [ -n "$QS_PRINCIPAL" ]; then
   QS="$BUILD/quicksight"
   QS_OPTIONS=(); [ -z "$ACCESS" ] || QS_OPTIONS+=(--access "$ACCESS"); [ "$DASHBOARD" = 0 ] || QS_OPTIONS+=(--dashboard)
-  "$PYTHON" -m bedrock_costs.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
+  "$PYTHON" -m bedrock_costs.deploy.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
     --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS" "${QS_OPTIONS[@]}"
   if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
     say update "quicksight data source $PREFIX-athena"
@@ -490,8 +506,15 @@ if [ -n "$QS_PRINCIPAL" ]; then
   fi
 fi
 
-# 4. the Glue jobs: created, updated when their definition differs, else left alone
+# 4. the Glue jobs: created, updated when their definition differs, else left alone.
+# Every optional job argument gets its default from the settings table (getResolvedOptions
+# requires each argument the job asks for); the deployment's own values override them.
 job_definition() {  # name script arguments-json
+  local defaults
+  defaults=$("$PYTHON" -m bedrock_costs.entry.glue defaults "$1")
+  "$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d["DefaultArguments"]={**json.loads(sys.argv[2]), **d["DefaultArguments"]}; print(json.dumps(d))' "$(job_definition_text "$@")" "$defaults"
+}
+job_definition_text() {  # name script arguments-json
   cat <<EOF
 {"Role": "$ROLE_ARN",
  "Command": {"Name": "glueetl", "ScriptLocation": "${ARTIFACTS}jobs/$2", "PythonVersion": "3"},
@@ -506,9 +529,11 @@ job_definition() {  # name script arguments-json
  "Description": "bedrock-costs $1 ($PREFIX)"}
 EOF
 }
+GLUE_JOBS=$(aws glue batch-get-jobs --job-names "$COST_JOB" "$RECONCILE_JOB" --output json 2>/dev/null || true)
 ensure_job() {  # name definition
   local name=$1 want=$2 have
-  if have=$(aws glue get-job --job-name "$name" --query 'Job.{Role: Role, Command: Command, DefaultArguments: DefaultArguments, GlueVersion: GlueVersion, WorkerType: WorkerType, NumberOfWorkers: NumberOfWorkers, ExecutionProperty: ExecutionProperty, Description: Description}' --output json 2>/dev/null); then
+  have=$(pick "$GLUE_JOBS" Jobs "$name" Role Command DefaultArguments GlueVersion WorkerType NumberOfWorkers ExecutionProperty Description)
+  if [ -n "$have" ]; then
     if same_json "$have" "$want"; then say unchanged "glue job $name"; return; fi
     say update "glue job $name"
     record glue UpdateJob "{\"JobName\": \"$name\", \"JobUpdate\": $want}"
@@ -529,9 +554,11 @@ if [ -n "$CUR" ]; then
 fi
 
 # 5. triggers: the daily cost run over a trailing window; reconciliation after each success
+GLUE_TRIGGERS=$(aws glue batch-get-triggers --trigger-names "$SCHEDULE_TRIGGER" "$RECONCILE_TRIGGER" --output json 2>/dev/null || true)
 ensure_trigger() {  # name definition
   local name=$1 want=$2 have
-  if have=$(aws glue get-trigger --name "$name" --query 'Trigger.{Type: Type, Schedule: Schedule, Actions: Actions, Predicate: Predicate}' --output json 2>/dev/null); then
+  have=$(pick "$GLUE_TRIGGERS" Triggers "$name" Type Schedule Actions Predicate)
+  if [ -n "$have" ]; then
     if same_json "$have" "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({k: d.get(k) for k in ("Type","Schedule","Actions","Predicate")}))' "$want")"; then
       say unchanged "glue trigger $name"; return
     fi

@@ -65,7 +65,7 @@ def generate(folder: Path, records: int) -> dict[str, float]:
             replicate(base, folder, records // REPLICATE_ABOVE)
         else:
             sys.path.insert(0, str(ROOT / "glue"))
-            from bedrock_costs.sample import write_sample
+            from bedrock_costs.sample.logs import write_sample
 
             write_sample(str(folder), records=records, days=3, seed=2026, body_scale=BODY_SCALE)
         print(f"  generated {records:,} records in {time.monotonic() - started:.0f} s")

@@ -22,21 +22,25 @@ sys.path.insert(0, str(HERE.parent / "glue"))
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
-from bedrock_costs import schemas  # noqa: E402
 from bedrock_costs.config import RunConfig  # noqa: E402
-from bedrock_costs.job import (  # noqa: E402
+from bedrock_costs.contract import schemas  # noqa: E402
+from bedrock_costs.invocations.costs import prices_frame, unit_prices_frame  # noqa: E402
+from bedrock_costs.invocations.log_files import list_log_files, read_lines  # noqa: E402
+from bedrock_costs.invocations.model_ids import profiles_frame  # noqa: E402
+from bedrock_costs.invocations.records import parse_records  # noqa: E402
+from bedrock_costs.invocations.tables import (  # noqa: E402
     assign_window,
     build_invocations,
     mark_first_of_each_request,
-    plan_tags,
 )
-from bedrock_costs.logfiles import list_log_files  # noqa: E402
-from bedrock_costs.price_table import load_prices  # noqa: E402
-from bedrock_costs.pricing import prices_frame, unit_prices_frame  # noqa: E402
-from bedrock_costs.profiles import load_profile_table, profiles_frame  # noqa: E402
-from bedrock_costs.records import parse_records, read_lines  # noqa: E402
-from bedrock_costs.session import local_session  # noqa: E402
-from bedrock_costs.unit_prices import default_unit_pricing_path, load_unit_prices  # noqa: E402
+from bedrock_costs.io.session import local_session  # noqa: E402
+from bedrock_costs.pipelines.invocation_costs import plan_tags  # noqa: E402
+from bedrock_costs.reference.price_file import load_prices  # noqa: E402
+from bedrock_costs.reference.profile_file import load_profile_table  # noqa: E402
+from bedrock_costs.reference.unit_price_file import (  # noqa: E402
+    default_unit_pricing_path,
+    load_unit_prices,
+)
 
 PRICES = HERE.parent / "pricing" / "bedrock_prices.csv"
 

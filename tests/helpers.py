@@ -10,13 +10,43 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from bedrock_costs.price_table import HEADER
+from bedrock_costs.quality.results import CheckResult
+from bedrock_costs.reference.price_file import HEADER
 
 ACCOUNT = "111122223333"
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 NOVA = "amazon.nova-micro-v1:0"
+# Spark in a process of its own compiles with C1 only, as the tests' own session does: for small
+# inputs it finishes sooner on two cores (the JIT does not change results).
+QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1"}
 # Version-1 price files: the contract's columns, without later optional ones.
 PRICE_HEADER = [c for c in HEADER if c != "cache_write_1h_per_mtok"]
+
+
+class NoChecks:
+    """A validator that evaluates nothing: every check 'holds'. For tests whose subject is not
+    the data-quality gates (great_expectations costs seconds per run); the gates themselves are
+    tested with great_expectations in test_quality.py and end to end by the demo."""
+
+    version = "not run"
+
+    def __call__(self, table, frame, checks):
+        return [
+            CheckResult(table, c.name, c.description, c.policy, True, "not run") for c in checks
+        ]
+
+
+class FailingChecks(NoChecks):
+    """Evaluates nothing, and reports the named checks as not holding."""
+
+    def __init__(self, *failing: str) -> None:
+        self.failing = set(failing)
+
+    def __call__(self, table, frame, checks):
+        results = super().__call__(table, frame, checks)
+        for result in results:
+            result.success = result.name not in self.failing
+        return results
 
 
 def key(
@@ -154,7 +184,7 @@ def cur_line(
     description: str = "",
 ) -> dict:
     """One CUR 2.0 line item as AWS writes it (amounts become doubles)."""
-    from bedrock_costs.sample_cur_lines import cur_row
+    from bedrock_costs.sample.cur_lines import cur_row
 
     return cur_row(
         date.fromisoformat(day),
@@ -176,7 +206,7 @@ def cur_line(
 
 def write_cur(spark, root: Path, lines: list[dict], period: str = "2026-07", drop=()) -> Path:
     """A CUR 2.0 export folder with one Parquet file for the period (columns in `drop` left out)."""
-    from bedrock_costs import schemas
+    from bedrock_costs.contract import schemas
 
     columns = schemas.load("cur2").columns
     frame = spark.createDataFrame(
@@ -235,3 +265,68 @@ def aws_env(endpoint: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
+
+
+def snapshot(root: Path, *folders: str) -> dict[str, bytes]:
+    """Every file under root (or under the named sub-folders of it), path -> bytes."""
+    roots = [root / f for f in folders] if folders else [root]
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for top in roots
+        if top.exists()
+        for path in sorted(top.rglob("*"))
+        if path.is_file()
+    }
+
+
+def parsed_lines(spark, files: dict[str, list], window=None):
+    """Log lines (records or raw text, per object name) parsed, windowed and marked, as the job
+    does before caching them: no files are read."""
+    from bedrock_costs.invocations.records import parse_records
+    from bedrock_costs.invocations.tables import assign_window, mark_first_of_each_request
+
+    lines = [
+        (line if isinstance(line, str) else json.dumps(line), f"s3://logs/{name}")
+        for name, content in files.items()
+        for line in content
+    ]
+    frame = spark.createDataFrame(lines, "value string, source_file string")
+    return (
+        frame.transform(parse_records)
+        .transform(assign_window, window=window)
+        .transform(mark_first_of_each_request)
+    )
+
+
+def price_rows(rows: list[dict], header: list[str] | None = None):
+    """Price-file rows, validated as the job reads them."""
+    import tempfile
+
+    from bedrock_costs.reference.price_file import load_prices
+
+    return load_prices(write_csv(Path(tempfile.mkdtemp()) / "prices.csv", rows, header))
+
+
+def priced_calls(
+    spark, files, prices, *, unit_prices=(), profiles=None, window=None, default_tier="standard"
+):
+    """The invocations rows the job would build from these lines, by request_id."""
+    from bedrock_costs.invocations import counts, tags
+    from bedrock_costs.invocations.costs import prices_frame, unit_prices_frame
+    from bedrock_costs.invocations.model_ids import profiles_frame
+    from bedrock_costs.invocations.tables import build_invocations
+
+    parsed = parsed_lines(spark, files, window)
+    profile_frame = profiles_frame(spark, profiles or {})
+    plan = tags.plan_tag_columns(counts.tag_usage(parsed), [], 50)
+    profile_columns = tags.plan_profile_columns(counts.profile_tag_keys(profile_frame), [])
+    plan = tags.TagPlan(plan.columns, plan.not_promoted, profile_columns)
+    built = build_invocations(
+        parsed,
+        prices_frame(spark, prices),
+        unit_prices_frame(spark, list(unit_prices)),
+        profile_frame,
+        plan,
+        default_tier=default_tier,
+    )
+    return {r.request_id: r for r in built.collect()}

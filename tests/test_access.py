@@ -9,9 +9,9 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
-from bedrock_costs import access
-from bedrock_costs.access import load
-from bedrock_costs.errors import UsageError
+from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.deploy import access
+from bedrock_costs.deploy.access import load
 
 ROLE = "arn:aws:iam::111122223333:role/acme-athena"
 ACCESS = f"""

@@ -3,11 +3,12 @@
 import json
 from decimal import Decimal
 
-from bedrock_costs.config import RunConfig
-from bedrock_costs.job import run_invocation_costs
-from bedrock_costs.price_table import load_prices
-from bedrock_costs.records import parse_records
-from helpers import HAIKU, cost, key, price, record, unique_database, write_csv, write_logs
+from bedrock_costs.invocations.counts import LineCounts, StagedCounts
+from bedrock_costs.invocations.records import parse_records
+from bedrock_costs.invocations.tags import TagPlan
+from bedrock_costs.pipelines.run_summary import RunSummary
+from bedrock_costs.reference.price_file import load_prices
+from helpers import HAIKU, cost, key, price, price_rows, priced_calls, record, write_csv
 
 
 def converse_with_details(request_id, cw, details):
@@ -78,30 +79,21 @@ def test_load_prices_reads_an_optional_one_hour_price(tmp_path):
     assert [r.cache_write_1h_per_mtok for r in rows] == [Decimal("2.00"), None]
 
 
-def test_job_prices_one_hour_writes_at_their_own_rate(spark, tmp_path):
-    write_logs(
-        tmp_path / "logs",
-        {
-            key("us-east-1", "2026-07-14"): [
-                converse_with_details(
-                    "split",
-                    3000,
-                    [{"ttl": "1h", "inputTokens": 1000}, {"ttl": "5m", "inputTokens": 2000}],
-                ),
-                record("unsplit", inp=100, cw=3000),
-                converse_with_details("no1hprice", 3000, [{"ttl": "1h", "inputTokens": 3000}])
-                | {"modelId": f"us.{HAIKU}"},
-            ]
-        },
-    )
-    pricing = write_csv(
-        tmp_path / "p.csv", [price(cache_write_1h_per_mtok="2.00"), price(routing="geo")]
-    )
-    database = unique_database()
-    summary = run_invocation_costs(
-        spark, RunConfig(str(tmp_path / "logs"), str(tmp_path / "out"), pricing, database=database)
-    )
-    calls = {r.request_id: r for r in spark.table(f"{database}.invocations").take(10)}
+def test_one_hour_writes_are_priced_at_their_own_rate(spark):
+    files = {
+        key("us-east-1", "2026-07-14"): [
+            converse_with_details(
+                "split",
+                3000,
+                [{"ttl": "1h", "inputTokens": 1000}, {"ttl": "5m", "inputTokens": 2000}],
+            ),
+            record("unsplit", inp=100, cw=3000),
+            converse_with_details("no1hprice", 3000, [{"ttl": "1h", "inputTokens": 3000}])
+            | {"modelId": f"us.{HAIKU}"},
+        ]
+    }
+    prices = price_rows([price(cache_write_1h_per_mtok="2.00"), price(routing="geo")])
+    calls = priced_calls(spark, files, prices)
     assert calls["split"].cache_write_cost == cost(2000, "1.25") + cost(1000, "2.00")
     assert calls["split"].cache_write_1h_cost == cost(1000, "2.00")
     assert calls["unsplit"].cache_write_1h_cost == 0
@@ -114,4 +106,19 @@ def test_job_prices_one_hour_writes_at_their_own_rate(spark, tmp_path):
         cost(3000, "1.25"),
         "1h_at_5m_rate",
     )
-    assert any("1-hour cache writes" in w for w in summary.warnings)
+
+
+def test_the_summary_warns_of_one_hour_writes_priced_at_the_5_minute_rate():
+    summary = RunSummary.start(None)
+    summary.files_read = 1
+    written = StagedCounts(invocations=3, one_hour_at_5m_rate=1)
+    summary.count(
+        LineCounts(lines_read=3, calls_in_window=3, distinct_calls=3),
+        written,
+        TagPlan((), ()),
+        "db",
+    )
+    assert summary.warnings == [
+        "1 calls made 1-hour cache writes the price table has no 1-hour price for: priced at "
+        "the 5-minute rate (cache_write_ttl_basis 1h_at_5m_rate)"
+    ]

@@ -1,16 +1,33 @@
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from bedrock_costs.aws_sample_prices import COLUMNS as AWS_SAMPLE_COLUMNS
-from bedrock_costs.cli import main
+from bedrock_costs.entry.cli import main
+from bedrock_costs.reference.aws_sample_price_file import COLUMNS as AWS_SAMPLE_COLUMNS
 from helpers import PRICE_HEADER, key, price, record, unique_database, write_csv, write_logs
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["run"], ["sample"], ["demo"], ["query"], ["reconcile"], ["focus"]]
+    "command",
+    [
+        [],
+        ["run"],
+        ["sample"],
+        ["demo"],
+        ["query"],
+        ["reconcile"],
+        ["focus"],
+        ["report"],
+        ["pricing"],
+        ["pricing", "validate"],
+        ["pricing", "convert"],
+        ["pricing", "refresh"],
+        ["pricing", "coverage"],
+        ["profiles", "export"],
+    ],
 )
 def test_every_command_prints_help(command, capsys):
     with pytest.raises(SystemExit) as done:
@@ -171,22 +188,49 @@ def test_reconcile_and_focus_refuse_bad_inputs_before_writing(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_sample_with_cur_run_reconcile_focus_through_the_command_line(tmp_path, capsys):
-    logs, out = tmp_path / "logs", tmp_path / "out"
-    assert main(["sample", "--output", str(logs), "--records", "300", "--with-cur"]) == 0
+def test_sample_with_cur_writes_logs_and_their_cur_export(spark, tmp_path, capsys):
+    logs = tmp_path / "logs"  # (the CUR is written with the active session: the tests')
+    assert (
+        main(["sample", "--output", str(logs), "--records", "60", "--days", "2", "--with-cur"]) == 0
+    )
     printed = capsys.readouterr().out
-    assert f"CUR 2.0 export: {logs}-cur (" in printed
+    assert f"CUR 2.0 export: {logs}-cur (" in printed and printed.startswith("wrote 6")
     assert (tmp_path / "logs-cur" / "metadata" / "BILLING_PERIOD=2026-10").is_dir()
-    database = unique_database()
-    common = ["--output", str(out), "--database", database]
-    assert main(["run", "--logs", str(logs), *common, "--quiet"]) == 0
-    assert main(["reconcile", "--cur", f"{logs}-cur", *common]) == 0
+    assert list((tmp_path / "logs-cur" / "data" / "BILLING_PERIOD=2026-10").glob("*.parquet"))
+
+
+@pytest.fixture()
+def month_copy(hand_month, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(hand_month["out"], out, ignore=shutil.ignore_patterns("_catalog"))
+    return {**hand_month, "out": str(out), "database": unique_database()}
+
+
+@pytest.mark.usefixtures("no_gx")
+def test_reconcile_and_focus_through_the_command_line(month_copy, capsys):
+    common = ["--output", month_copy["out"], "--database", month_copy["database"]]
+    assert (
+        main(
+            [
+                "reconcile",
+                "--cur",
+                month_copy["cur"],
+                "--pricing",
+                month_copy["pricing"],
+                *common,
+                "--json",
+            ]
+        )
+        == 0
+    )
+    (summary,) = json.loads(capsys.readouterr().out)  # --json: the summaries and nothing else
+    assert summary["billing_period"] == "2026-07" and summary["status"] == "succeeded"
+    assert summary["findings"]["logs_missing"][0]["region"] == "us-west-2"
+    assert main(["focus", *common, "--billing-period", "2026-07"]) == 0
     printed = capsys.readouterr().out
-    assert "reconciliation 2026-10" in printed and "allocations" in printed
-    assert "proposed price rows" in printed
-    assert main(["focus", *common]) == 0
-    assert "focus 2026-10: " in capsys.readouterr().out
-    assert (out / "focus" / "billing_period=2026-10").is_dir()
+    assert "focus 2026-07: " in printed and "(allocated)" in printed
+    assert f"({month_copy['database']}.focus)" in printed
+    assert (Path(month_copy["out"]) / "focus" / "billing_period=2026-07").is_dir()
 
 
 def test_pricing_validate_reports_valid_and_invalid_files(tmp_path, capsys):
@@ -234,45 +278,23 @@ def test_pricing_convert_writes_a_file_the_job_accepts(tmp_path, capsys):
     assert main(["pricing", "validate", str(target)]) == 0
 
 
-def test_pricing_coverage_lists_unpriced_calls_of_a_run(spark, tmp_path, capsys):
-    from bedrock_costs.config import RunConfig
-    from bedrock_costs.job import run_invocation_costs
-    from helpers import NOVA, unique_database
+def test_pricing_coverage_lists_the_unpriced_calls_of_a_run(sample_month, tmp_path, capsys):
+    import pyarrow.parquet as pq
 
-    write_logs(
-        tmp_path / "logs",
-        {
-            key("eu-west-1", "2026-07-14"): [
-                record("a", model=f"eu.{NOVA}", region="eu-west-1", inp=7),
-                record("b", inp=1, region="eu-west-1"),
-            ]
-        },
-    )
-    out = tmp_path / "out"
-    run_invocation_costs(
-        spark,
-        RunConfig(
-            str(tmp_path / "logs"),
-            str(out),
-            write_csv(tmp_path / "p.csv", [price()]),
-            database=unique_database(),
-        ),
-    )
-    assert (
-        main(["pricing", "coverage", "--output", str(out), "--csv", str(tmp_path / "cov.csv")]) == 0
-    )
+    tables = sample_month["tables"]
+    csv_file = tmp_path / "cov.csv"
+    assert main(["pricing", "coverage", "--output", str(tables), "--csv", str(csv_file)]) == 0
     printed = capsys.readouterr().out
-    assert "amazon.nova-micro-v1:0" in printed and "eu-west-1" in printed
-    assert (
-        "amazon.nova-micro-v1:0,eu-west-1,geo,standard,0,,,,,,2026-07-14,,USD,"
-        "TODO: 1 calls had no price" in printed
-    )
-    assert (
-        (tmp_path / "cov.csv")
-        .read_text()
-        .splitlines()[1]
-        .startswith("no_price,amazon.nova-micro-v1:0,")
-    )
+    unpriced = [
+        c
+        for c in pq.read_table(tables / "invocations").to_pylist()
+        if c["pricing_status"] != "priced"
+    ]
+    assert unpriced  # the sample's provisioned-throughput calls
+    groups = csv_file.read_text().splitlines()[1:]
+    assert sum(int(g.split(",")[6]) for g in groups) == len(unpriced)
+    for call in unpriced:
+        assert (call["model"] or call["model_id"])[:60] in printed
 
 
 def test_run_reports_an_unreachable_s3_logs_path_as_a_usage_error(tmp_path, capsys, monkeypatch):

@@ -1,7 +1,7 @@
 from datetime import date
 
-from bedrock_costs import schemas
-from bedrock_costs.coverage import suggested_rows, unpriced_groups
+from bedrock_costs.contract import schemas
+from bedrock_costs.invocations.coverage import suggested_rows, unpriced_groups
 
 FIXED = [c.name for c in schemas.load("invocations").columns]
 

@@ -4,15 +4,21 @@ from decimal import Decimal
 import pytest
 from pyspark.sql import functions as F
 
-from bedrock_costs import cur
-from bedrock_costs.errors import UsageError
+from bedrock_costs.billing import cur_files as cur
+from bedrock_costs.billing.cur_lines import bedrock_lines, usage_type_table
+from bedrock_costs.contract.errors import UsageError
 from helpers import cur_line, write_cur
 
 
 def lines_of(spark, root, period="2026-07"):
     (found,) = cur.find_periods(str(root), period)
     cur.check_files(spark, found)
-    return {r.usage_type: r for r in cur.read_bedrock_lines(spark, found).collect()}
+    return {
+        r.usage_type: r
+        for r in bedrock_lines(
+            spark, cur.read_line_items(spark, found), period=found.period
+        ).collect()
+    }
 
 
 def test_only_bedrock_lines_are_kept_marketplace_by_entity_and_product_name(spark, tmp_path):
@@ -104,7 +110,10 @@ def test_line_types_become_charge_categories(spark, tmp_path):
     )
     (period,) = cur.find_periods(str(root))
     got = {
-        r.line_item_type: r.charge_category for r in cur.read_bedrock_lines(spark, period).collect()
+        r.line_item_type: r.charge_category
+        for r in bedrock_lines(
+            spark, cur.read_line_items(spark, period), period=period.period
+        ).collect()
     }
     assert got == {
         "Usage": "Usage",
@@ -191,3 +200,24 @@ def test_bad_exports_are_one_line_errors_naming_file_and_column(spark, tmp_path)
         UsageError, match=r"column line_item_usage_type: a CUR 2\.0 column is missing"
     ):
         cur.check_files(spark, period)
+
+
+def test_billing_and_product_names_are_mapped_to_models(spark):
+    cases = [
+        ("USE1-Claude4.6Sonnet-input-tokens", None, "anthropic.claude-sonnet-4-6"),
+        ("USE1-NovaLite-input-tokens", None, "amazon.nova-lite-v1:0"),
+        ("USE1-Nova2.0Lite-input-tokens-flex", None, "amazon.nova-2-lite-v1:0"),
+        (
+            "USE1-MP:USE1_InputTokenCount-Units",
+            "Claude 3 Haiku (Amazon Bedrock Edition)",
+            "anthropic.claude-3-haiku-20240307-v1:0",
+        ),
+        ("USE1-SomeNewModel-input-tokens", None, None),
+        ("USE1-MP:USE1_OutputTokenCount-Units", None, None),
+    ]
+    lines = spark.createDataFrame(
+        [(u, p, "1K tokens", "") for u, p, _ in cases],
+        "usage_type string, product_name string, pricing_unit string, description string",
+    )
+    found = {r.usage_type: r.model for r in usage_type_table(spark, lines).collect()}
+    assert found == {u: m for u, _, m in cases}

@@ -14,9 +14,9 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
-from bedrock_costs import schemas
-from bedrock_costs.catalog_tables import TABLES
-from bedrock_costs.views import VIEWS, create_statements
+from bedrock_costs.contract import schemas
+from bedrock_costs.deploy.glue_tables import TABLES
+from bedrock_costs.deploy.views import VIEWS, create_statements
 from helpers import aws_env, start_moto_server
 
 ROOT = Path(__file__).parent.parent
@@ -234,6 +234,9 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert arguments["--additional-python-modules"] == f"s3://bc-out/costs/_deploy/wheels/{wheel}"
     assert (arguments["--logs_path"], arguments["--output_path"]) == (LOGS, OUTPUT)
     assert arguments["--enable-glue-datacatalog"] == "true"
+    # every optional argument, as getResolvedOptions needs it: the settings table's defaults
+    assert (arguments["--trailing_days"], arguments["--quality_policy"]) == ("none", "none")
+    assert arguments["--max_tag_columns"] == "50" and arguments["--database"] == "bedrock_costs"
     reconcile = aws["glue"].get_job(JobName="bedrock-costs-cur-reconcile")["Job"]
     assert reconcile["DefaultArguments"]["--cur_path"] == CUR
 

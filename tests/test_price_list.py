@@ -1,7 +1,7 @@
 import json
 from decimal import Decimal
 
-from bedrock_costs.price_list import read_offer
+from bedrock_costs.reference.price_list import read_offer
 
 
 def product(sku, usagetype, unit, usd, description="", **attrs):

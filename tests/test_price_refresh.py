@@ -1,10 +1,10 @@
 from datetime import date
 from decimal import Decimal
 
-from bedrock_costs.cli import main
-from bedrock_costs.price_list import OfferPrice
-from bedrock_costs.price_refresh import describe, propose
-from bedrock_costs.price_table import check_no_ambiguity, choose_row, load_prices
+from bedrock_costs.entry.cli import main
+from bedrock_costs.reference.price_file import check_no_ambiguity, choose_row, load_prices
+from bedrock_costs.reference.price_list import OfferPrice
+from bedrock_costs.reference.price_refresh import describe, propose
 from helpers import NOVA, price, write_csv
 
 NAMES = {"novamicro": NOVA, "claude46sonnet": "anthropic.claude-sonnet-4-6"}

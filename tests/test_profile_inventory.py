@@ -4,9 +4,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bedrock_costs.cli import main
-from bedrock_costs.profile_inventory import export_profiles, model_source, to_csv
-from bedrock_costs.profiles import load_profile_table
+from bedrock_costs.entry.cli import main
+from bedrock_costs.reference.profile_file import load_profile_table
+from bedrock_costs.reference.profile_inventory import export_profiles, model_source, to_csv
 from helpers import ACCOUNT, HAIKU
 
 APP_ARN = "arn:aws:bedrock:{region}:{account}:application-inference-profile/{name}"
@@ -119,7 +119,7 @@ def test_profiles_export_needs_a_region(tmp_path, capsys, monkeypatch):
 
 
 def test_profiles_csv_tags_must_be_a_json_object_of_strings(tmp_path):
-    from bedrock_costs.errors import UsageError
+    from bedrock_costs.contract.errors import UsageError
 
     path = tmp_path / "p.csv"
     arn = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/abc"

@@ -8,10 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from bedrock_costs import quality
-from bedrock_costs.cli import main
-from bedrock_costs.errors import UsageError
-from bedrock_costs.glue_args import glue_run_config, local_resolved_options
+from bedrock_costs.billing.allocation import bucket_sums
+from bedrock_costs.config import QualityConfig, parse_policies
+from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.entry.cli import main
+from bedrock_costs.quality import checks
+from bedrock_costs.quality.frames import invocations_frame
+from bedrock_costs.quality.results import CheckResult, QualityReport
+from bedrock_costs.quality.runner import GreatExpectations
 from helpers import key, record, unique_database, write_logs
 
 D = Decimal
@@ -49,8 +53,8 @@ def call(request_id, **changes):
 
 def validate(spark, rows, config=None):
     frame = spark.createDataFrame([tuple(r.values()) for r in rows], COLUMNS)
-    checks = quality.invocation_checks(config or quality.QualityConfig())
-    results = quality.validate("invocations", quality.invocations_frame(frame), checks)
+    suite = checks.invocation_checks(config or QualityConfig())
+    results = GreatExpectations()("invocations", invocations_frame(frame), suite)
     return {r.name: r for r in results}
 
 
@@ -105,36 +109,30 @@ def test_each_invocation_check_catches_what_it_names_and_passes_good_rows(spark)
 
 
 def test_policies_and_thresholds_are_configurable_and_checked():
-    config = quality.QualityConfig(
-        min_priced_share=0.5,
-        policies=quality.parse_policies(["priced_share=fail,currency_is_usd=warn"]),
+    config = QualityConfig(
+        min_priced_share=0.5, policies=parse_policies("priced_share=fail,currency_is_usd=warn")
     )
-    policies = {c.name: c.policy for c in quality.invocation_checks(config)}
+    policies = {c.name: c.policy for c in checks.invocation_checks(config)}
     assert policies["priced_share"] == "fail" and policies["currency_is_usd"] == "warn"
     assert policies["request_id_unique"] == "fail"
     with pytest.raises(UsageError, match="unknown quality check 'prices_share'"):
-        quality.QualityConfig(policies={"prices_share": "fail"})
-    with pytest.raises(UsageError, match="must be fail or warn, not 'stop'"):
-        quality.QualityConfig(policies={"priced_share": "stop"})
-    with pytest.raises(UsageError, match="--min-priced-share must be between 0 and 1"):
-        quality.QualityConfig(min_priced_share=95)
-    with pytest.raises(UsageError, match="NAME=fail or NAME=warn"):
-        quality.parse_policies(["priced_share"])
+        checks.check_policies(QualityConfig(policies={"prices_share": "fail"}))
+    checks.check_policies(config)
 
 
-def test_glue_arguments_carry_the_quality_settings():
-    argv = [
-        "job.py",
-        *("--logs_path", "s3://l/", "--output_path", "s3://o/", "--pricing_path", "p.csv"),
-        *("--quality_policy", "priced_share=fail", "--min_priced_share", "0.99"),
-    ]
-    _, config = glue_run_config(argv, local_resolved_options)
-    assert config.quality.min_priced_share == 0.99
-    assert config.quality.policies == {"priced_share": "fail"}
+def test_vocabulary_checks_test_exactly_the_values_the_schemas_declare():
+    from bedrock_costs.contract import schemas
+
+    suites = {c.name: c for c in checks.all_checks(QualityConfig())}
+    found = suites["pricing_status_in_vocabulary"].expectation.arguments["value_set"]
+    assert found == list(schemas.load("invocations").column("pricing_status").allowed)
+    assert found == ["priced", "unresolved_model", "unresolved_profile", "no_price"]
+    statuses = suites["reconciliation_status_in_vocabulary"].expectation.arguments["value_set"]
+    assert "logs_missing" in statuses and len(statuses) == 7
 
 
 def test_allocations_that_do_not_sum_to_the_bill_fail_per_bucket(spark):
-    from bedrock_costs import schemas
+    from bedrock_costs.contract import schemas
 
     def frame(table, rows):
         schema = schemas.load(table)
@@ -177,11 +175,10 @@ def test_allocations_that_do_not_sum_to_the_bill_fail_per_bucket(spark):
             },
         ],
     )
-    config = quality.QualityConfig()
-    (sums,) = quality.validate(
+    (sums,) = GreatExpectations()(
         "allocations_by_bucket",
-        quality.bucket_sums_frame(rec, alloc),
-        quality.bucket_sum_checks(config),
+        bucket_sums(rec, alloc),
+        checks.bucket_sum_checks(QualityConfig()),
     )
     assert not sums.success and sums.unexpected_count == 1
     assert sums.examples == [["1.9999999999", "2.0000000000"]]
@@ -196,39 +193,46 @@ def logs(tmp_path_factory):
 
 
 def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(logs, tmp_path, capsys):
+    """Through the command line, with great_expectations deciding: 9 of 10 calls priced."""
     out, database = tmp_path / "out", unique_database()
     common = ["run", "--logs", str(logs), "--output", str(out), "--database", database]
-    assert main([*common, "--json"]) == 0
-    first = json.loads(capsys.readouterr().out)  # --json: the summary and nothing else
-    assert first["status"] == "succeeded" and first["quality"]["status"] == "warned"
-    assert first["quality"]["warned"] == ["priced_share"]  # 9 of 10 priced, below 95 %
+    assert main([*common, "--quiet", "--min-priced-share", "0.9"]) == 0
+    assert capsys.readouterr().out == ""  # --quiet prints nothing; 9 of 10 meets 90 %
+    first = json.loads(next((out / "_runs").glob("*.json")).read_text())
+    assert first["status"] == "succeeded" and first["quality"]["status"] == "passed"
     published = sorted(p.name for p in (out / "invocations").rglob("*.parquet"))
 
     strict = ["--quality-policy", "priced_share=fail", "--min-priced-share", "0.95", "--json"]
     code = main([*common, *strict])
     captured = capsys.readouterr()
     assert code == 3
-    assert json.loads(captured.out)["status"] == "quality_failed"  # --json: still the summary
+    failed = json.loads(captured.out)  # --json: still the summary, and only it
+    assert failed["status"] == "quality_failed" and failed["partitions_written"] == []
     assert "quality gate failed (priced_share); nothing was published" in captured.err
     assert (
         "quality fail invocations.priced_share: 1 of 10 rows (10.00 %) unexpected" in captured.err
     )
     assert sorted(p.name for p in (out / "invocations").rglob("*.parquet")) == published
     assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())
-    runs = sorted((out / "_runs").glob("*.json"))
-    failed = json.loads(runs[-1].read_text())
-    assert failed["status"] == "quality_failed" and failed["partitions_written"] == []
+    saved = json.loads((out / "_runs" / f"{failed['run_id']}.json").read_text())
+    assert saved == failed
     results = json.loads((out / "_quality" / f"{failed['run_id']}.json").read_text())
     assert results["status"] == "failed" and results["failed"] == ["priced_share"]
     page = (out / "_quality" / f"{failed['run_id']}.html").read_text()
     assert "priced_share" in page and 'class="failed"' in page and "<script" not in page
 
-    assert main([*common, "--quiet", "--min-priced-share", "0.9"]) == 0
-    assert capsys.readouterr().out == ""  # --quiet prints nothing; 9 of 10 meets 90 %
-    assert (
-        json.loads(sorted((out / "_runs").glob("*.json"))[-1].read_text())["quality"]["status"]
-        == "passed"
-    )
+
+def test_a_report_is_passed_warned_or_failed_by_its_fail_and_warn_checks():
+    def result(name, policy, success):
+        return CheckResult("invocations", name, "", policy, success, "x")
+
+    report = QualityReport("r", "job", [result("a", "fail", True), result("b", "warn", True)])
+    assert report.status == "passed"
+    report.results.append(result("c", "warn", False))
+    assert (report.status, [r.name for r in report.warned]) == ("warned", ["c"])
+    report.results.append(result("d", "fail", False))
+    assert (report.status, [r.name for r in report.failed]) == ("failed", ["d"])
+    assert report.summary("/out")["results"] == "/out/_quality/r.json"
 
 
 def test_usage_and_quality_exit_codes_are_distinct(tmp_path, capsys):
@@ -242,7 +246,7 @@ def test_usage_and_quality_exit_codes_are_distinct(tmp_path, capsys):
 def test_progress_names_stages_with_elapsed_time_and_counts_tasks_of_long_stages(spark, capsys):
     import time
 
-    from bedrock_costs.commands import Progress
+    from bedrock_costs.entry.options import Progress
 
     progress = Progress(every=0.1)
     progress("reading 3 log files")
@@ -253,22 +257,3 @@ def test_progress_names_stages_with_elapsed_time_and_counts_tasks_of_long_stages
     assert any(re.search(r"\] +stage \d+: \d of 4 tasks done \(\d running\)$", e) for e in err)
     Progress(enabled=False)("hidden")
     assert capsys.readouterr().err == ""
-
-
-def test_an_error_inside_the_checks_publishes_nothing_and_leaves_no_staging(
-    spark, logs, tmp_path, monkeypatch
-):
-    from bedrock_costs.config import RunConfig
-    from bedrock_costs.job import run_invocation_costs
-    from bedrock_costs.price_table import default_pricing_path
-
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("the checks could not run")
-
-    monkeypatch.setattr(quality, "validate", broken)  # fault injection: GE crashing mid-run
-    out = tmp_path / "out"
-    config = RunConfig(str(logs), str(out), default_pricing_path(), database=unique_database())
-    with pytest.raises(RuntimeError, match="the checks could not run"):
-        run_invocation_costs(spark, config)
-    assert not (out / "invocations").exists() and not (out / "quarantine").exists()
-    assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())

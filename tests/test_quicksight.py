@@ -5,14 +5,14 @@ import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
-from bedrock_costs.quicksight import (
+from bedrock_costs.deploy.quicksight import (
     data_set,
     data_set_update,
     data_source,
     data_source_update,
     main,
 )
-from bedrock_costs.views import COLUMNS, VIEWS
+from bedrock_costs.deploy.views import COLUMNS, VIEWS
 
 MODEL = botocore.session.get_session().get_service_model("quicksight")
 PRINCIPAL = "arn:aws:quicksight:eu-west-1:123456789012:group/default/finops"

@@ -1,94 +1,44 @@
-"""Reconciliation and allocation end to end on a hand-made month: logs -> run -> CUR -> tables."""
+"""The reconciliation job on the hand-made month (months.py): each bucket's status, allocations
+that are the bill to the last decimal, the named gaps, re-runs, gates and failures."""
 
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
 from decimal import Decimal
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from bedrock_costs.config import RunConfig
-from bedrock_costs.job import run_invocation_costs
-from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile
-from helpers import (
-    HAIKU,
-    NOVA,
-    cur_line,
-    key,
-    price,
-    record,
-    unique_database,
-    write_csv,
-    write_logs,
-)
-
-BEDROCK = {"product_code": "AmazonBedrock", "product_name": "Amazon Bedrock"}
-HAIKU_IN = "USE1-Claude4.5Haiku-input-tokens"
-MARKETPLACE = {
-    "product_code": "prodx",
-    "product_name": "Claude 3 Haiku (Amazon Bedrock Edition)",
-    "entity": "AWS Marketplace",
-    "unit": "Units",
-}
+from bedrock_costs.billing import findings
+from bedrock_costs.config import QualityConfig, ReconcileConfig
+from bedrock_costs.contract.errors import QualityGateError
+from bedrock_costs.io import partitions
+from bedrock_costs.pipelines import reconcile as reconcile_job
+from bedrock_costs.pipelines.reconcile import run_reconcile
+from helpers import HAIKU, NOVA, FailingChecks, NoChecks, snapshot, unique_database, write_cur
+from months import DROPPED, cur_lines
 
 
-def cur_lines(global_input_cost: str = "0.0006") -> list[dict]:
-    return [
-        cur_line(HAIKU_IN, "4", "0.004"),
-        cur_line("USE1-Claude4.5Haiku-output-tokens", "0.8", "0.00404"),  # 1 % off: matched
-        cur_line("USE1-Claude4.5Haiku-cache-read-input-token-count", "3", "0.0003"),
-        cur_line(f"{HAIKU_IN}-cross-region-global", "0.5", global_input_cost),
-        cur_line("USE1-NovaMicro-input-tokens", "0.1", "0.0000035", **BEDROCK),
-        cur_line("USW2-NovaLite-input-tokens", "2", "0.00012", region="us-west-2", **BEDROCK),
-        cur_line("USE1-Mystery-input-tokens", "1", "0.5", **BEDROCK),
-        cur_line(HAIKU_IN, "0", "-0.001", line_type="Credit", unit=None),
-        cur_line("USE1-TimedStorage-ByteHrs", "1", "1", product_code="AmazonS3", unit="GB-Mo"),
-        cur_line("USE1-MP:USE1_OutputTokenCount-Units", "0.000002", "0.0000025", **MARKETPLACE),
-        cur_line(HAIKU_IN, "0.003", "0.000000001", day="2026-07-16"),
-    ]
+def table(spark, database: str, name: str) -> list:
+    return spark.table(f"{database}.{name}").collect()
 
 
-@pytest.fixture(scope="module")
-def month(spark, tmp_path_factory):
-    from helpers import write_cur
-
-    root = tmp_path_factory.mktemp("month")
-    write_logs(
-        root / "logs",
-        {
-            key("us-east-1", "2026-07-14"): [
-                record("a", inp=1000, out=200, cr=3000, meta={"tenant": "acme"}),
-                record("b", inp=3000, out=600, meta={"tenant": "globex"}),
-                record("c", model=f"global.{HAIKU}", inp=500),
-                record("d", model=f"us.{NOVA}", inp=100),
-            ],
-            key("us-east-1", "2026-07-15"): [record("h", ts="2026-07-15T09:00:00Z", inp=10)],
-            key("us-east-1", "2026-07-16"): [
-                record(r, ts="2026-07-16T09:00:00Z", inp=1) for r in ("g", "e", "f")
-            ],
-        },
-    )
-    pricing = write_csv(root / "prices.csv", [price()])
-    database = unique_database()
-    out = str(root / "out")
-    run_invocation_costs(spark, RunConfig(str(root / "logs"), out, pricing, database=database))
-    drop = ("line_item_iam_principal", "line_item_net_unblended_cost")  # an export without them
-    write_cur(spark, root / "cur", cur_lines(), drop=drop)
-    config = ReconcileConfig(out, str(root / "cur"), pricing_path=pricing, database=database)
-    (summary,) = run_reconcile(spark, config)
-    return {"spark": spark, "config": config, "summary": summary, "root": root, "drop": drop}
-
-
-def table(month, name):
-    return month["spark"].table(f"{month['config'].database}.{name}").collect()
-
-
-def buckets(month):
+def buckets(spark, database: str) -> dict:
     return {
         (r.usage_date.day, r.model, r.token_kind, r.routing, r.charge_category): r
-        for r in table(month, "reconciliation")
+        for r in table(spark, database, "reconciliation")
     }
 
 
-def test_each_bucket_gets_its_status(month):
-    b = buckets(month)
+def summary_of(out: str | Path) -> dict:
+    return json.loads((Path(out) / "_reconcile" / "2026-07.json").read_text())
+
+
+def test_each_bucket_gets_its_status(spark, hand_month):
+    b = buckets(spark, hand_month["database"])
     haiku_in = b[(14, HAIKU, "input", "regional", "Usage")]
     assert (haiku_in.calls, haiku_in.log_usage, haiku_in.cur_usage) == (2, 4000, 4000)
     assert (haiku_in.estimated_cost, haiku_in.cur_unblended_cost) == (
@@ -133,8 +83,21 @@ def test_each_bucket_gets_its_status(month):
     assert not any("TimedStorage" in t for r in b.values() for t in (r.usage_types or []))
 
 
-def test_allocations_split_each_bill_exactly_and_sum_to_the_cur(month):
-    rows = table(month, "allocations")
+def billed(lines: list[dict], line_type: str | None = None) -> Decimal:
+    """The month's Bedrock bill from the CUR lines themselves (the double as AWS writes it)."""
+    return sum(
+        (
+            Decimal(repr(line["line_item_unblended_cost"]))
+            for line in lines
+            if line["line_item_product_code"] != "AmazonS3"
+            and line_type in (None, line["line_item_line_item_type"])
+        ),
+        Decimal(0),
+    )
+
+
+def test_allocations_split_each_bill_exactly_and_sum_to_the_cur(spark, hand_month):
+    rows = table(spark, hand_month["database"], "allocations")
     by = {(r.request_id, r.token_kind, r.usage_date.day, r.charge_category): r for r in rows}
     assert by[("a", "input", 14, "Usage")].allocated_cost == Decimal("0.001")
     assert by[("b", "input", 14, "Usage")].allocated_cost == Decimal("0.003")
@@ -151,30 +114,25 @@ def test_allocations_split_each_bill_exactly_and_sum_to_the_cur(month):
     nova = by[("d", "input", 14, "Usage")]
     assert (nova.allocated_cost, nova.weight_basis) == (Decimal("0.0000035"), "usage")
     assert by[("a", "input", 14, "Usage")].request_metadata == {"tenant": "acme"}
-    unattributed = {r.usage_date.day: r for r in rows if r.allocation == "unattributed"}
-    assert {r.allocated_cost for r in rows if r.allocation == "unattributed"} == {
+    unattributed = [r for r in rows if r.allocation == "unattributed"]
+    assert {r.allocated_cost for r in unattributed} == {
         Decimal("0.00012"),
         Decimal("0.5"),
         Decimal("0.0000025"),
     }
-    assert all(r.request_id is None for r in unattributed.values())
-    billed = sum(
-        (
-            Decimal(line["line_item_unblended_cost"].__repr__())
-            for line in cur_lines()
-            if line["line_item_product_code"] != "AmazonS3"
-        ),
-        Decimal(0),
-    )
-    assert sum(r.allocated_cost for r in rows) == billed == month["summary"].allocated_total
+    assert all(r.request_id is None for r in unattributed)
+    total = billed(cur_lines())
+    assert sum(r.allocated_cost for r in rows) == total
+    assert Decimal(summary_of(hand_month["out"])["allocated_total"]) == total
     assert all(r.allocated_net_cost is None for r in rows)
 
 
-def test_summary_names_the_gaps_and_proposes_prices(month):
-    summary = month["summary"]
-    assert [g["region"] for g in summary.findings["logs_missing"]] == ["us-west-2", "us-east-1"]
-    assert summary.findings["unmapped"][0]["name"] == "USE1-Mystery-input-tokens"
-    glob = [d for d in summary.drift if d["routing"] == "global"]
+def test_summary_names_the_gaps_and_proposes_prices(hand_month):
+    summary = summary_of(hand_month["out"])
+    assert [g["region"] for g in summary["findings"]["logs_missing"]] == ["us-west-2", "us-east-1"]
+    assert summary["findings"]["unmapped"][0]["name"] == "USE1-Mystery-input-tokens"
+    assert [g["calls"] for g in summary["findings"]["cur_missing"]] == [2]  # h (15th), carol
+    glob = [d for d in summary["drift"] if d["routing"] == "global"]
     assert glob == [
         {
             "region": "us-east-1",
@@ -188,49 +146,99 @@ def test_summary_names_the_gaps_and_proposes_prices(month):
             "days": 1,
         }
     ]
-    proposed = (month["root"] / "out" / "_reconcile" / "2026-07-price-rows.csv").read_text()
+    proposed = (Path(hand_month["out"]) / "_reconcile" / "2026-07-price-rows.csv").read_text()
     assert f"{HAIKU},us-east-1,*,standard,0,1.2," in proposed
-    assert summary.cur_by_category == {"Usage": billed_usage(), "Credit": Decimal("-0.001")}
-    assert "logs missing: 111122223333 us-west-2 amazon.nova-lite-v1:0" in summary.human()
+    assert {k: Decimal(v) for k, v in summary["cur_by_category"].items()} == {
+        "Usage": billed(cur_lines(), "Usage"),
+        "Credit": Decimal("-0.001"),
+    }
+    assert summary["status"] == "succeeded"
+    assert summary["allocation_check"] == "= CUR total exactly, every bucket exact"
 
 
-def billed_usage() -> Decimal:
-    return sum(
-        (
-            Decimal(repr(line["line_item_unblended_cost"]))
-            for line in cur_lines()
-            if line["line_item_product_code"] != "AmazonS3"
-            and line["line_item_line_item_type"] == "Usage"
-        ),
-        Decimal(0),
+def test_findings_read_only_small_aggregates_of_the_staged_rows(spark, hand_month):
+    """The figures a summary carries are exactly what findings computes from the table."""
+    rows = spark.table(f"{hand_month['database']}.reconciliation")
+    figures = findings.summarise(rows)
+    summary = summary_of(hand_month["out"])
+    assert str(figures["estimated_total"]) == summary["estimated_total"]
+    assert {k: v["buckets"] for k, v in figures["statuses"].items()} == {
+        k: v["buckets"] for k, v in summary["statuses"].items()
+    }
+
+
+@pytest.fixture()
+def month_copy(hand_month, tmp_path) -> dict:
+    """A private copy of the month, with tables of its own catalog database."""
+    out = tmp_path / "out"
+    shutil.copytree(hand_month["out"], out, ignore=shutil.ignore_patterns("_catalog"))
+    shutil.copytree(hand_month["cur"], tmp_path / "cur")
+    config = ReconcileConfig(
+        str(out),
+        str(tmp_path / "cur"),
+        pricing_path=hand_month["pricing"],
+        database=unique_database(),
     )
+    return {"out": out, "cur": tmp_path / "cur", "config": config}
 
 
-def test_reconciling_a_period_again_replaces_it(month):
-    from helpers import write_cur
+def test_reconciling_a_period_again_replaces_it(spark, month_copy):
+    config = month_copy["config"]
+    before = pq.read_table(month_copy["out"] / "allocations").num_rows
+    write_cur(spark, month_copy["cur"], cur_lines("0.0005"), drop=DROPPED)  # restated
+    (summary,) = run_reconcile(spark, config, validator=NoChecks())
+    rows = table(spark, config.database, "allocations")
+    assert len(rows) == before
+    assert buckets(spark, config.database)[(14, HAIKU, "input", "global", "Usage")].status == (
+        "matched"
+    )
+    assert sum(r.allocated_cost for r in rows) == summary.cur_total == billed(cur_lines("0.0005"))
+    folders = sorted(p.name for p in (month_copy["out"] / "allocations").iterdir())
+    assert folders == ["billing_period=2026-07"]  # replaced, not added beside
+    printed = summary.human()  # what `bedrock-costs reconcile` prints
+    assert "reconciliation 2026-07" in printed and "proposed price rows" in printed
+    assert "logs missing: 111122223333 us-west-2 amazon.nova-lite-v1:0" in printed
 
-    spark, config = month["spark"], month["config"]
-    before = len(table(month, "allocations"))
-    write_cur(spark, month["root"] / "cur", cur_lines("0.0005"), drop=month["drop"])  # restated
-    (summary,) = run_reconcile(spark, config)
-    assert len(table(month, "allocations")) == before
-    assert buckets(month)[(14, HAIKU, "input", "global", "Usage")].status == "matched"
-    assert sum(r.allocated_cost for r in table(month, "allocations")) == summary.cur_total
-    assert summary.cur_total == month["summary"].cur_total - Decimal("0.0001")
 
-
-def test_a_failed_quality_gate_keeps_the_published_period(month):
-    import dataclasses
-
-    from bedrock_costs.quality import QualityConfig, QualityGateError
-
-    spark, config = month["spark"], month["config"]
-    out = month["root"] / "out"
-    published = sorted(p.name for p in (out / "reconciliation").rglob("*.parquet"))
-    summary = (out / "_reconcile" / "2026-07.json").read_text()
-    strict = QualityConfig(min_matched_share=1.0, policies={"usage_matched_share": "fail"})
+def test_a_failed_quality_gate_keeps_the_published_period(spark, month_copy):
+    out = month_copy["out"]
+    strict = QualityConfig(policies={"usage_matched_share": "fail"})
+    config = dataclasses.replace(month_copy["config"], quality=strict)
+    published = snapshot(out, "reconciliation", "allocations", "_reconcile")
     with pytest.raises(QualityGateError, match=r"quality gate failed \(usage_matched_share\)"):
-        run_reconcile(spark, dataclasses.replace(config, quality=strict))
-    assert sorted(p.name for p in (out / "reconciliation").rglob("*.parquet")) == published
-    assert (out / "_reconcile" / "2026-07.json").read_text() == summary
+        run_reconcile(spark, config, validator=FailingChecks("usage_matched_share"))
+    assert list((out / "_quality").glob("*.html"))  # the results say why
+    assert snapshot(out, "reconciliation", "allocations", "_reconcile") == published
+    assert not any((out / "_staging").iterdir())
+
+
+def _fail(*_args, **_kwargs):
+    raise RuntimeError("injected")
+
+
+@pytest.mark.parametrize(
+    "step",  # a failing check is test_a_failed_quality_gate_keeps_the_published_period
+    ["write", "figures", "publish"],
+)
+def test_a_failure_at_any_step_leaves_no_staging_and_the_tables_as_they_were(
+    spark, month_copy, monkeypatch, step
+):
+    config, out = month_copy["config"], month_copy["out"]
+    published = snapshot(out, "reconciliation", "allocations", "_reconcile")
+    if step == "write":
+        monkeypatch.setattr(partitions, "stage", _fail)
+    elif step == "figures":
+        monkeypatch.setattr(reconcile_job.findings, "summarise", _fail)
+    else:  # the second table's swap fails after the first one was swapped: undone
+        replace = partitions.Swap.replace
+
+        def second_fails(self, staged, live, processed, column="usage_date"):
+            if live.endswith("allocations"):
+                raise RuntimeError("injected")
+            return replace(self, staged, live, processed, column)
+
+        monkeypatch.setattr(partitions.Swap, "replace", second_fails)
+    with pytest.raises(RuntimeError, match="injected"):
+        run_reconcile(spark, dataclasses.replace(config), validator=NoChecks())
+    assert snapshot(out, "reconciliation", "allocations", "_reconcile") == published
     assert not any((out / "_staging").iterdir())

@@ -1,7 +1,8 @@
 import json
 from datetime import date, datetime
 
-from bedrock_costs.records import QUARANTINE_REASONS, parse_records
+from bedrock_costs.contract.vocabulary import QUARANTINE_REASONS
+from bedrock_costs.invocations.records import parse_records
 from helpers import key, record
 
 DATED = "file:/logs/" + key("us-east-1", "2026-07-14", hour="23")
@@ -175,7 +176,7 @@ def test_parse_records_makes_latency_optimized_calls_their_own_tier(spark):
 def test_read_lines_reads_many_local_files_listed_on_the_driver_and_restores_the_setting(
     spark, tmp_path
 ):
-    from bedrock_costs.records import read_lines
+    from bedrock_costs.invocations.log_files import read_lines
 
     files = []
     for n in range(40):  # past Spark's threshold (32) for a parallel listing job

@@ -10,9 +10,19 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 
-from bedrock_costs import writer
-from bedrock_costs.s3a import fetch_jars
-from helpers import aws_env, cost, key, price, record, start_moto_server, write_csv, write_logs
+from bedrock_costs.io import partitions
+from bedrock_costs.io.s3a import fetch_jars
+from helpers import (
+    QUICK_JVM,
+    aws_env,
+    cost,
+    key,
+    price,
+    record,
+    start_moto_server,
+    write_csv,
+    write_logs,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -27,7 +37,11 @@ def s3(tmp_path_factory):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    env = {**aws_env(endpoint), "BEDROCK_COSTS_SPARK_JARS": ",".join(fetch_jars())}
+    env = {
+        **aws_env(endpoint),
+        "BEDROCK_COSTS_SPARK_JARS": ",".join(fetch_jars()),
+        **QUICK_JVM,
+    }
     yield client, env
     server.terminate()
     server.wait(timeout=10)
@@ -73,7 +87,8 @@ def test_run_reads_logs_and_prices_from_s3_and_writes_the_tables_there(s3, tmp_p
         Body=Path(write_csv(tmp_path / "p.csv", [price()])).read_bytes(),
     )
     command = [
-        BIN / "bedrock-costs",
+        sys.executable,
+        Path(__file__).parent / "no_gx_cli.py",  # the gates are not this test's subject
         "run",
         "--logs",
         "s3://logs/bedrock/",
@@ -114,10 +129,20 @@ def test_publishing_on_s3_replaces_exactly_the_processed_partitions(s3, monkeypa
     }
     for k, body in objects.items():
         client.put_object(Bucket="pub", Key=k, Body=body)
-    written = writer.publish("s3://pub/t/stage", "s3://pub/t/live", {"2026-07-14", "2026-07-16"})
+    swap = partitions.Swap(backup="s3://pub/t/backup")
+    written = swap.replace("s3://pub/t/stage", "s3://pub/t/live", {"2026-07-14", "2026-07-16"})
     assert written == ["usage_date=2026-07-14"]
-    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket="pub")["Contents"])
-    assert keys == [
+
+    def keys() -> list[str]:
+        return sorted(o["Key"] for o in client.list_objects_v2(Bucket="pub")["Contents"])
+
+    assert keys() == [
+        "t/backup/live/usage_date=2026-07-14/old.parquet",  # kept until the run ends
         "t/live/usage_date=2026-07-14/new.parquet",
+        "t/live/usage_date=2026-07-15/keep.parquet",
+    ]
+    swap.undo()  # e.g. another table failed to publish: back as it was
+    assert keys() == [
+        "t/live/usage_date=2026-07-14/old.parquet",
         "t/live/usage_date=2026-07-15/keep.parquet",
     ]

@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from pyspark.sql import functions as F
 
-from bedrock_costs import sample_cur
-from bedrock_costs.config import RunConfig
-from bedrock_costs.focus import run_focus
-from bedrock_costs.job import run_invocation_costs
-from bedrock_costs.price_refresh import Refresh
-from bedrock_costs.price_table import check_no_ambiguity, default_pricing_path, load_prices
-from bedrock_costs.reconcile_job import ReconcileConfig, run_reconcile
-from bedrock_costs.sample import write_sample
-from bedrock_costs.sample_cur_lines import MARKETPLACE_MODEL
-from helpers import unique_database
+from bedrock_costs.billing.buckets import call_kinds
+from bedrock_costs.billing.focus import from_estimates
+from bedrock_costs.io.tables import read_table
+from bedrock_costs.reference.price_file import check_no_ambiguity, default_pricing_path, load_prices
+from bedrock_costs.reference.price_refresh import Refresh
+from bedrock_costs.sample import cur as sample_cur
+from bedrock_costs.sample.cur_lines import MARKETPLACE_MODEL
 
 END = date(2026, 10, 31)
 FIRST = END - timedelta(days=6)
@@ -27,33 +25,25 @@ MICRO = "amazon.nova-micro-v1:0"
 
 
 @pytest.fixture(scope="module")
-def month(spark, tmp_path_factory):
-    root = tmp_path_factory.mktemp("sample-month")
-    logs, cur, out = root / "logs", root / "cur", root / "out"
-    write_sample(str(logs), records=2500, days=7, seed=11, end=END, cur=(spark, str(cur)))
-    database = unique_database()
-    config = RunConfig(
-        str(logs),
-        str(out),
-        default_pricing_path(),
-        profiles_path=str(logs / "profiles.csv"),
-        database=database,
+def month(spark, sample_month):
+    """The demo's month (sample_month: `bedrock-costs demo` in its own process) read back."""
+    tables = sample_month["tables"]
+    summary = json.loads((tables / "_reconcile" / "2026-10.json").read_text())
+    invocations = read_table(spark, str(tables), "invocations")
+    calls = call_kinds(
+        invocations.where(F.col("usage_date").between(F.lit(FIRST), F.lit(END))),
+        by_principal=False,
     )
-    run_invocation_costs(spark, config)
-    (estimated,) = run_focus(spark, str(out), database=database)
-    estimated_rows = pq.read_table(out / "focus").num_rows
-    (summary,) = run_reconcile(spark, ReconcileConfig(str(out), str(cur), database=database))
-    (allocated,) = run_focus(spark, str(out), database=database)
-    rec = spark.table(f"{database}.reconciliation").collect()
+    estimated = from_estimates(calls, date(2026, 10, 1))
     return {
-        "root": root,
+        "root": sample_month["root"],
+        "cur": sample_month["cur"],
+        "tables": tables,
         "summary": summary,
-        "rec": rec,
-        "alloc": spark.table(f"{database}.allocations").collect(),
-        "estimated": (estimated, estimated_rows),
-        "allocated": allocated,
-        "spark": spark,
-        "database": database,
+        "rec": read_table(spark, str(tables), "reconciliation").collect(),
+        "alloc": read_table(spark, str(tables), "allocations").collect(),
+        "estimated": (estimated.count(), calls.where(F.col("estimated_cost").isNull()).count()),
+        "stdout": sample_month["stdout"],
     }
 
 
@@ -89,7 +79,7 @@ def test_outside_the_planted_gaps_at_least_99_percent_of_usage_dollars_match(mon
     matched = sum(r.cur_unblended_cost for r in rest if r.status == "matched")
     assert matched / sum(r.cur_unblended_cost for r in rest) >= Decimal("0.99")
     assert {r.status for r in rest} == {"matched"}
-    assert month["summary"].by_principal  # the sample CUR carries line_item_iam_principal
+    assert month["summary"]["by_principal"]  # the sample CUR carries line_item_iam_principal
 
 
 def test_the_region_without_logs_is_logs_missing(month):
@@ -97,7 +87,7 @@ def test_the_region_without_logs_is_logs_missing(month):
         (r.account_id, r.region, r.model) for r in month["rec"] if r.status == "logs_missing"
     }
     assert missing == {sample_cur.LOGS_MISSING}
-    assert month["summary"].findings["logs_missing"][0]["days"] == 7
+    assert month["summary"]["findings"]["logs_missing"][0]["days"] == 7
 
 
 def test_the_unknown_mid_month_price_change_is_under_and_drift_proposes_the_row(month):
@@ -106,13 +96,13 @@ def test_the_unknown_mid_month_price_change_is_under_and_drift_proposes_the_row(
     }
     change = FIRST + timedelta(days=sample_cur.PRICE_CHANGE_DAY)
     assert {m for m, _, _ in under} == {MICRO} and min(d for _, _, d in under) == change
-    drift = {(d["model"], d["token_kind"]): d for d in month["summary"].drift}
+    drift = {(d["model"], d["token_kind"]): d for d in month["summary"]["drift"]}
     assert set(drift) == {(MICRO, "input"), (MICRO, "output")}
     assert (drift[(MICRO, "input")]["since"], drift[(MICRO, "input")]["billed_per_mtok"]) == (
         change.isoformat(),
         "0.042",
     )
-    proposed = load_prices(month["summary"].proposed_prices)
+    proposed = load_prices(month["summary"]["proposed_prices"])
     assert [
         (r.model, r.region, r.input_per_mtok, r.output_per_mtok, r.effective_from) for r in proposed
     ] == [(MICRO, "us-east-1", Decimal("0.042"), Decimal("0.168"), change)]
@@ -122,7 +112,7 @@ def test_the_unknown_mid_month_price_change_is_under_and_drift_proposes_the_row(
         for r in current
         if (r.model, r.region) == (MICRO, "us-east-1")
     ]
-    changes = Path(month["summary"].proposed_prices.replace(".csv", ".txt")).read_text()
+    changes = Path(month["summary"]["proposed_prices"].replace(".csv", ".txt")).read_text()
     assert (
         f"~ close row {closing[0].row}: {MICRO} us-east-1 * standard effective_to={change}"
         in changes
@@ -140,7 +130,7 @@ def test_the_marketplace_model_is_placed_by_product_name_and_matches(month):
 
 
 def test_the_unit_change_is_named_and_normalised(month):
-    notes = {f["usage_type"]: f["note"] for f in month["summary"].findings["pricing_units"]}
+    notes = {f["usage_type"]: f["note"] for f in month["summary"]["findings"]["pricing_units"]}
     assert notes["USE1-NovaPro-output-tokens"].startswith("changes unit: '1K tokens'")
     assert "'1M tokens'" in notes["USE1-NovaPro-output-tokens"]
     pro = [
@@ -164,12 +154,16 @@ def test_credit_and_tax_stay_out_of_usage_and_are_allocated(month):
 
 
 def test_the_unmapped_billing_name_is_reported(month):
-    assert month["summary"].findings["unmapped"][0]["name"] == sample_cur.UNMAPPED
+    assert month["summary"]["findings"]["unmapped"][0]["name"] == sample_cur.UNMAPPED
 
 
 def test_allocations_are_the_bill_to_the_last_decimal(month):
-    total = billed_total(month["root"] / "cur")
-    assert sum(r.allocated_cost for r in month["alloc"]) == total == month["summary"].cur_total
+    total = billed_total(month["cur"])
+    assert (
+        sum(r.allocated_cost for r in month["alloc"])
+        == total
+        == Decimal(month["summary"]["cur_total"])
+    )
     by_tenant: dict = {}
     for r in month["alloc"]:
         tenant = (r.request_metadata or {}).get("tenant")
@@ -198,7 +192,7 @@ MANDATORY = (
 
 
 def test_focus_rows_keep_the_spec_rules(month):
-    table = pq.read_table(month["root"] / "out" / "focus")
+    table = pq.read_table(month["tables"] / "focus")
     names = [n for n in table.column_names if n != "billing_period"]
     custom = [i for i, n in enumerate(names) if n.startswith("x_")]
     assert custom and min(custom) == len(names) - len(custom)  # x_ columns come last
@@ -221,11 +215,13 @@ def test_focus_rows_keep_the_spec_rules(month):
             assert r["PricingQuantity"] is not None and r["PricingUnit"] is not None
         if r["Tags"] is not None:
             assert isinstance(json.loads(r["Tags"]), dict)
-    assert sum(r["BilledCost"] for r in rows) == billed_total(month["root"] / "cur")
-    assert month["allocated"].rows == len(rows)
+    assert sum(r["BilledCost"] for r in rows) == billed_total(month["cur"])
+    assert f"5. FOCUS 1.2 export: 2026-10 {len(rows):,} rows (allocated)" in month["stdout"]
 
 
-def test_focus_before_reconciling_is_estimated_and_leaves_unpriced_calls_out(month):
-    export, rows = month["estimated"]
-    assert (export.cost_basis, export.rows) == ("estimated", rows)
-    assert export.left_out > 0  # the sample's provisioned-throughput calls have no price
+def test_focus_before_reconciling_is_estimated_and_leaves_unpriced_calls_out(spark, month):
+    rows, left_out = month["estimated"]
+    calls = read_table(spark, str(month["tables"]), "invocations")
+    priced = calls.where(F.col("pricing_status") == "priced")
+    assert rows >= priced.count() > 0  # one row per priced call and kind with usage
+    assert left_out > 0  # the sample's provisioned-throughput calls have no price

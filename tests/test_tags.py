@@ -1,6 +1,12 @@
 from pyspark.sql import functions as F
 
-from bedrock_costs.tags import TagKey, plan_tag_columns, promote_tags, sanitized_key, tag_key_usage
+from bedrock_costs.invocations.tags import (
+    TagKey,
+    plan_tag_columns,
+    promote_tags,
+    sanitized_key,
+    tag_key_usage,
+)
 
 
 def test_sanitized_key_follows_the_contract(spark):

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from bedrock_costs.usage_types import UsageType, parse_usage_type, unit_multiplier
+from bedrock_costs.reference.usage_types import UsageType, parse_usage_type, unit_multiplier
 
 
 @pytest.mark.parametrize(
@@ -79,28 +79,6 @@ def test_parse_usage_type_reads_the_documented_shapes(usage_type, expected):
 def test_parse_usage_type_uses_context_to_classify():
     parsed = parse_usage_type("USE1-NovaLite-units", "Prompt cache read input tokens")
     assert (parsed.kind, parsed.billing_name) == ("cache_read", None)
-
-
-@pytest.mark.parametrize(
-    ("usage_type", "product", "model"),
-    [
-        ("USE1-Claude4.6Sonnet-input-tokens", None, "anthropic.claude-sonnet-4-6"),
-        ("USE1-NovaLite-input-tokens", None, "amazon.nova-lite-v1:0"),
-        ("USE1-Nova2.0Lite-input-tokens-flex", None, "amazon.nova-2-lite-v1:0"),
-        (
-            "USE1-MP:USE1_InputTokenCount-Units",
-            "Claude 3 Haiku (Amazon Bedrock Edition)",
-            "anthropic.claude-3-haiku-20240307-v1:0",
-        ),
-        ("USE1-SomeNewModel-input-tokens", None, None),
-        ("USE1-MP:USE1_InputTokenCount-Units", None, None),
-    ],
-)
-def test_billing_model_maps_billing_and_product_names(usage_type, product, model):
-    from bedrock_costs.model_names import model_names
-    from bedrock_costs.usage_types import billing_model
-
-    assert billing_model(parse_usage_type(usage_type), product, model_names()) == model
 
 
 @pytest.mark.parametrize(

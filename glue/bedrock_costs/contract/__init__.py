@@ -1,0 +1,1 @@
+"""The table contract: schemas, allowed values, identifier shapes and errors."""

@@ -1,0 +1,366 @@
+"""Row-level access per tenant or account, from a small TOML file (deploy.sh --access FILE).
+
+    tenant_tag = "tenant"    # the requestMetadata key naming a call's tenant (default "tenant")
+
+    [[grant]]                # a QuickSight group sees its tenants' rows in the dashboards
+    group = "acme-analysts"
+    tenants = ["acme"]
+
+    [[grant]]                # a QuickSight user sees one account's rows, reconciliation included
+    user = "finance/alice"
+    accounts = ["111122223333"]
+
+    [[grant]]                # an IAM role querying Athena: Lake Formation data-cell filters
+    principal = "arn:aws:iam::111122223333:role/acme-athena"
+    tenants = ["acme"]
+
+    [[grant]]
+    group = "finops"
+    all = true               # every row
+
+A grant names one `user`, `group` (QuickSight) or `principal` (IAM, for Lake Formation) and
+either `tenants` and/or `accounts` (both: rows matching both) or `all = true`. Nothing is
+granted by default: a QuickSight reader without a rule sees no rows.
+
+Tenant rows are per call, so a tenant-scoped grant sees the per-call views and tables only;
+the reconciliation (per account, across tenants) needs an account or `all` grant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bedrock_costs.contract.errors import UsageError
+
+DEFAULT_TENANT_TAG = "tenant"
+KINDS = ("user", "group", "principal")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_IAM_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$")
+_QUICKSIGHT_NAME = re.compile(r"^[\w+=,.@/-]{1,256}$")
+_KEYS = {"user", "group", "principal", "tenants", "accounts", "all"}
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: str  # user | group | principal
+    name: str
+    tenants: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def everything(self) -> bool:
+        return not self.tenants and not self.accounts
+
+
+@dataclass(frozen=True)
+class Access:
+    tenant_tag: str
+    grants: tuple[Grant, ...]
+
+    @property
+    def tenant_column(self) -> str:
+        """The invocations column the job writes the tenant tag to (tags.sanitized_key)."""
+        return "tag_" + sanitized(self.tenant_tag)
+
+    def of_kind(self, *kinds: str) -> tuple[Grant, ...]:
+        return tuple(g for g in self.grants if g.kind in kinds)
+
+
+def sanitized(key: str) -> str:
+    """Python twin of tags.sanitized_key: lower case, runs outside [a-z0-9] to one `_`."""
+    return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
+
+
+def load(path: str | Path) -> Access:
+    """Read and validate an access file; any problem is one UsageError naming file and grant."""
+    path = Path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such access file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"{path}: not valid TOML: {error}") from None
+    unknown = set(document) - {"tenant_tag", "grant"}
+    if unknown:
+        raise UsageError(f"{path}: unknown setting {sorted(unknown)[0]!r} (tenant_tag, grant)")
+    tenant_tag = document.get("tenant_tag", DEFAULT_TENANT_TAG)
+    if not isinstance(tenant_tag, str) or not sanitized(tenant_tag):
+        raise UsageError(f"{path}: tenant_tag must be a non-empty tag key")
+    entries = document.get("grant", [])
+    if not isinstance(entries, list) or not entries:
+        raise UsageError(f"{path}: no [[grant]] entries")
+    grants = tuple(_grant(entry, f"{path}: grant {n}") for n, entry in enumerate(entries, 1))
+    seen: set[tuple[str, str]] = set()
+    for n, grant in enumerate(grants, 1):
+        if (grant.kind, grant.name) in seen:
+            raise UsageError(f"{path}: grant {n}: {grant.kind} {grant.name!r} is granted twice")
+        seen.add((grant.kind, grant.name))
+    return Access(tenant_tag, grants)
+
+
+def _grant(entry: object, where: str) -> Grant:
+    if not isinstance(entry, dict):
+        raise UsageError(f"{where}: must be a table of settings")
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise UsageError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+    named = [kind for kind in KINDS if kind in entry]
+    if len(named) != 1:
+        raise UsageError(f"{where}: name exactly one of user, group or principal")
+    kind = named[0]
+    name = entry[kind]
+    pattern = _IAM_PRINCIPAL if kind == "principal" else _QUICKSIGHT_NAME
+    if not isinstance(name, str) or not pattern.match(name):
+        wanted = "an IAM role or user ARN" if kind == "principal" else "a QuickSight name"
+        raise UsageError(f"{where}: {kind} must be {wanted}, got {name!r}")
+    tenants = _values(entry, "tenants", where)
+    accounts = _values(entry, "accounts", where)
+    for account in accounts:
+        if not _ACCOUNT.match(account):
+            raise UsageError(f"{where}: account {account!r} is not a 12-digit account id")
+    everything = entry.get("all", False)
+    if not isinstance(everything, bool):
+        raise UsageError(f"{where}: all must be true or false")
+    if everything and (tenants or accounts):
+        raise UsageError(f"{where}: all = true cannot be combined with tenants or accounts")
+    if not everything and not (tenants or accounts):
+        raise UsageError(f"{where}: grants nothing: give tenants, accounts or all = true")
+    return Grant(kind, name, tenants, accounts)
+
+
+def _values(entry: dict, key: str, where: str) -> tuple[str, ...]:
+    values = entry.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise UsageError(f"{where}: {key} must be a list of non-empty strings")
+    for value in values:
+        # QuickSight reads a comma in a rule as a list of values; quotes would break the filters
+        if "," in value or "'" in value:
+            raise UsageError(f"{where}: {key} value {value!r} contains a comma or a quote")
+    if len(set(values)) != len(values):
+        raise UsageError(f"{where}: {key} lists a value twice")
+    return tuple(values)
+
+
+# --- QuickSight row-level security rules -------------------------------------------------
+# Two rules tables: per-call views filter on tenant and account; the reconciliation view has
+# accounts only, and only account-scoped or `all` grants see it. An empty cell means any value.
+RULE_COLUMNS = {
+    "access_rules": ("username", "groupname", "tenant", "account_id"),
+    "access_rules_accounts": ("username", "groupname", "account_id"),
+}
+
+
+def rules(access: Access, table: str) -> list[dict[str, str]]:
+    """The rows of one rules table: one per (grantee, tenant, account)."""
+    rows = []
+    for grant in access.of_kind("user", "group"):
+        who = {"username": grant.name if grant.kind == "user" else ""}
+        who["groupname"] = grant.name if grant.kind == "group" else ""
+        if table == "access_rules_accounts" and grant.tenants:
+            continue  # a tenant sees its own calls, not account-wide billing
+        for tenant in grant.tenants or ("",):
+            for account in grant.accounts or ("",):
+                row = who | {"tenant": tenant, "account_id": account}
+                rows.append({column: row[column] for column in RULE_COLUMNS[table]})
+    return rows
+
+
+def rules_csv(access: Access, table: str) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, RULE_COLUMNS[table], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rules(access, table))
+    return buffer.getvalue()
+
+
+def rules_table_input(table: str, location: str) -> dict:
+    """Glue TableInput of a rules table over its CSV (empty cells read as NULL = any value)."""
+    return {
+        "Name": table,
+        "Description": "bedrock-costs QuickSight row-level security rules (from the access file)",
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"classification": "csv", "skip.header.line.count": "1", "EXTERNAL": "TRUE"},
+        "StorageDescriptor": {
+            "Columns": [{"Name": c, "Type": "string"} for c in RULE_COLUMNS[table]],
+            "Location": location,
+            "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+            "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "SerdeInfo": {
+                "SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                "Parameters": {"field.delim": ",", "serialization.null.format": ""},
+            },
+        },
+    }
+
+
+# --- Lake Formation data-cell filters ----------------------------------------------------
+# Tables an IAM principal can be given, and the column a tenant filter uses on each. The
+# quarantine (it keeps request bodies) is never granted.
+LF_TABLES = ("invocations", "allocations", "reconciliation")
+
+
+def filter_name(grant: Grant) -> str:
+    """Stable, readable filter name: the role or user name and a hash of the whole ARN."""
+    digest = hashlib.sha256(grant.name.encode()).hexdigest()[:8]
+    short = re.sub(r"[^A-Za-z0-9_-]+", "-", grant.name.rsplit("/", 1)[-1])[:40]
+    return f"bc-{short}-{digest}"
+
+
+def row_filter(access: Access, grant: Grant, table: str) -> dict | None:
+    """The RowFilter of a grant on a table, or None when the grant does not reach the table."""
+    if grant.everything:
+        return {"AllRowsWildcard": {}}
+    if grant.tenants and table != "invocations":
+        return None  # tenant rows exist per call; billing tables are account-wide
+    terms = []
+    if grant.tenants:
+        terms.append(f"{access.tenant_column} IN ({_quoted(grant.tenants)})")
+    if grant.accounts:
+        terms.append(f"account_id IN ({_quoted(grant.accounts)})")
+    return {"FilterExpression": " AND ".join(terms)}
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def data_cells_filters(access: Access, account: str, database: str) -> list[dict]:
+    """CreateDataCellsFilter TableData for every IAM principal grant and table it reaches."""
+    filters = []
+    for grant in access.of_kind("principal"):
+        for table in LF_TABLES:
+            rows = row_filter(access, grant, table)
+            if rows is None:
+                continue
+            filters.append(
+                {
+                    "TableCatalogId": account,
+                    "DatabaseName": database,
+                    "TableName": table,
+                    "Name": filter_name(grant),
+                    "RowFilter": rows,
+                    "ColumnWildcard": {"ExcludedColumnNames": []},
+                }
+            )
+    return filters
+
+
+def _entry(principal: str, resource: dict, permissions: list[str]) -> dict:
+    return {
+        "Principal": {"DataLakePrincipalIdentifier": principal},
+        "Resource": resource,
+        "Permissions": permissions,
+    }
+
+
+def _batch(account: str, entries: list[dict]) -> dict:
+    """One BatchGrantPermissions / BatchRevokePermissions request (entries numbered)."""
+    return {
+        "CatalogId": account,
+        "Entries": [{"Id": str(n), **entry} for n, entry in enumerate(entries, 1)],
+    }
+
+
+def principal_grants(access: Access, account: str, database: str) -> dict | None:
+    """DESCRIBE on the database and SELECT through each filter, for every IAM principal."""
+    entries = []
+    for grant in access.of_kind("principal"):
+        database_resource = {"Database": {"CatalogId": account, "Name": database}}
+        entries.append(_entry(grant.name, database_resource, ["DESCRIBE"]))
+        only = Access(access.tenant_tag, (grant,))
+        for data_filter in data_cells_filters(only, account, database):
+            keys = ("TableCatalogId", "DatabaseName", "TableName", "Name")
+            resource = {"DataCellsFilter": {k: data_filter[k] for k in keys}}
+            entries.append(_entry(grant.name, resource, ["SELECT"]))
+    return _batch(account, entries) if entries else None
+
+
+def job_role_grants(
+    role_arn: str,
+    account: str,
+    database: str,
+    location_arn: str,
+    readers: tuple[str, ...] = (),
+    tables: tuple[str, ...] = (),
+) -> dict:
+    """What the jobs' role needs once the output location is registered with Lake Formation,
+    and SELECT on `tables` (every table and view but the quarantine) for `readers`: the
+    QuickSight principal, whose datasets query the views through Athena."""
+    database_resource = {"Database": {"CatalogId": account, "Name": database}}
+    location = {"DataLocation": {"CatalogId": account, "ResourceArn": location_arn}}
+    every_table = {"Table": {"CatalogId": account, "DatabaseName": database, "TableWildcard": {}}}
+    entries = [
+        _entry(role_arn, location, ["DATA_LOCATION_ACCESS"]),
+        _entry(role_arn, database_resource, ["DESCRIBE", "CREATE_TABLE", "ALTER"]),
+        _entry(role_arn, every_table, ["ALL"]),
+    ]
+    for reader in readers:
+        entries.append(_entry(reader, database_resource, ["DESCRIBE"]))
+        for table in tables:
+            resource = {"Table": {"CatalogId": account, "DatabaseName": database, "Name": table}}
+            entries.append(_entry(reader, resource, ["SELECT", "DESCRIBE"]))
+    return _batch(account, entries)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """deploy.sh's helper. `check FILE`: validate, print the tenant tag and its column.
+    `write FILE --to DIR`: the rules CSVs, filters.jsonl (one TableData per line) and
+    grants.json (Lake Formation). `role-grants`: one BatchGrantPermissions request."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.access")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check").add_argument("file")
+    write = commands.add_parser("write")
+    write.add_argument("file")
+    write.add_argument("--to", required=True)
+    role = commands.add_parser("role-grants")
+    role.add_argument("--role-arn", required=True)
+    role.add_argument("--location-arn", required=True)
+    role.add_argument("--reader", action="append", default=[], help="a QuickSight principal")
+    for command in (write, role):
+        command.add_argument("--account", required=True)
+        command.add_argument("--database", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "role-grants":
+        from bedrock_costs.deploy.views import VIEWS
+
+        readable = ("invocations", "reconciliation", "allocations", "focus", *VIEWS)
+        batch = job_role_grants(
+            args.role_arn,
+            args.account,
+            args.database,
+            args.location_arn,
+            tuple(args.reader),
+            (*readable, *RULE_COLUMNS),
+        )
+        print(json.dumps(batch))
+        return 0
+    try:
+        access = load(args.file)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.command == "check":
+        print(f"{access.tenant_tag}\t{access.tenant_column}")
+        return 0
+    folder = Path(args.to)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in RULE_COLUMNS:
+        (folder / f"{table}.csv").write_text(rules_csv(access, table), encoding="utf-8")
+    filters = data_cells_filters(access, args.account, args.database)
+    (folder / "filters.jsonl").write_text("".join(json.dumps(f) + "\n" for f in filters))
+    grants = principal_grants(access, args.account, args.database)
+    (folder / "grants.json").write_text(json.dumps(grants) if grants else "")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""QuickSight requests for deploy.sh: an Athena data source, one dataset per view, row-level
+security from the access file, and an optional dashboard.
+
+Ids are fixed (`<prefix>-athena`, `<prefix>-<view>`, `<prefix>-costs`), so a redeploy updates
+the same data source, datasets and dashboard in place: URLs, bookmarks and analyses built on
+them keep working. Datasets query Athena directly (DIRECT_QUERY): the views are small daily
+aggregates, and nothing has to be refreshed. Money columns keep full precision: `*_usd` columns
+are typed DECIMAL with the FLOAT sub-type (not the 4-place FIXED one) and `*_nano_usd` columns
+are INTEGER.
+
+With an access file, every view dataset gets a rules dataset (`UseAs: RLS_RULES`) over the
+Glue table deploy.sh writes from the file: per-call views filter on `tenant` and `account_id`,
+the reconciliation view on `account_id` only. The dataset owner (--quicksight-principal) sees
+everything; readers see the rows their rules grant, and nothing without a rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bedrock_costs.deploy import access as access_file
+from bedrock_costs.deploy.views import COLUMNS, VIEWS
+
+SOURCE_ACTIONS = (
+    "quicksight:DescribeDataSource",
+    "quicksight:DescribeDataSourcePermissions",
+    "quicksight:PassDataSource",
+    "quicksight:UpdateDataSource",
+    "quicksight:UpdateDataSourcePermissions",
+    "quicksight:DeleteDataSource",
+)
+DATASET_ACTIONS = (
+    "quicksight:DescribeDataSet",
+    "quicksight:DescribeDataSetPermissions",
+    "quicksight:PassDataSet",
+    "quicksight:DescribeIngestion",
+    "quicksight:ListIngestions",
+    "quicksight:UpdateDataSet",
+    "quicksight:DeleteDataSet",
+    "quicksight:CreateIngestion",
+    "quicksight:CancelIngestion",
+    "quicksight:UpdateDataSetPermissions",
+)
+DASHBOARD_ACTIONS = (
+    "quicksight:DescribeDashboard",
+    "quicksight:ListDashboardVersions",
+    "quicksight:UpdateDashboardPermissions",
+    "quicksight:QueryDashboard",
+    "quicksight:UpdateDashboard",
+    "quicksight:DeleteDashboard",
+    "quicksight:DescribeDashboardPermissions",
+    "quicksight:UpdateDashboardPublishedVersion",
+)
+DASHBOARD_READER_ACTIONS = (
+    "quicksight:DescribeDashboard",
+    "quicksight:ListDashboardVersions",
+    "quicksight:QueryDashboard",
+)
+_TYPES = {"string": "STRING", "bigint": "INTEGER", "date": "DATETIME", "double": "DECIMAL"}
+
+
+def data_source_id(prefix: str) -> str:
+    return f"{prefix}-athena"
+
+
+def data_source(account: str, prefix: str, workgroup: str, principal: str) -> dict:
+    """CreateDataSource parameters."""
+    return {
+        "AwsAccountId": account,
+        "DataSourceId": data_source_id(prefix),
+        "Name": f"bedrock-costs ({prefix})",
+        "Type": "ATHENA",
+        "DataSourceParameters": {"AthenaParameters": {"WorkGroup": workgroup}},
+        "Permissions": [{"Principal": principal, "Actions": list(SOURCE_ACTIONS)}],
+        "Tags": [{"Key": "app", "Value": "bedrock-costs"}],
+    }
+
+
+def data_source_update(request: dict) -> dict:
+    """UpdateDataSource parameters for the same data source."""
+    keys = ("AwsAccountId", "DataSourceId", "Name", "DataSourceParameters")
+    return {key: request[key] for key in keys}
+
+
+def data_set_id(prefix: str, view: str) -> str:
+    return f"{prefix}-{view.replace('_', '-')}"
+
+
+def _arn(account: str, region: str, kind: str, name: str) -> str:
+    return f"arn:aws:quicksight:{region}:{account}:{kind}/{name}"
+
+
+def data_set(
+    account: str,
+    region: str,
+    prefix: str,
+    database: str,
+    view: str,
+    principal: str,
+    *,
+    rules: str | None = None,
+) -> dict:
+    """CreateDataSet parameters for one view (or rules table); `rules`: its RLS dataset id."""
+    source = _arn(account, region, "datasource", data_source_id(prefix))
+    kinds = COLUMNS.get(view) or tuple((c, "string") for c in access_file.RULE_COLUMNS[view])
+    table_id = view.replace("_", "-")
+    request = {
+        "AwsAccountId": account,
+        "DataSetId": data_set_id(prefix, view),
+        "Name": f"{prefix} {view.replace('_', ' ')}",
+        "PhysicalTableMap": {
+            table_id: {
+                "RelationalTable": {
+                    "DataSourceArn": source,
+                    "Catalog": "AwsDataCatalog",
+                    "Schema": database,
+                    "Name": view,
+                    "InputColumns": [_input_column(name, kind) for name, kind in kinds],
+                }
+            }
+        },
+        "ImportMode": "DIRECT_QUERY",
+        "Permissions": [{"Principal": principal, "Actions": list(DATASET_ACTIONS)}],
+        "Tags": [{"Key": "app", "Value": "bedrock-costs"}],
+    }
+    if view in access_file.RULE_COLUMNS:  # a rules dataset: QuickSight wants these two names
+        renames = [("username", "UserName"), ("groupname", "GroupName")]
+        request["LogicalTableMap"] = {
+            f"{table_id}-rules": {
+                "Alias": view,
+                "Source": {"PhysicalTableId": table_id},
+                "DataTransforms": [
+                    {"RenameColumnOperation": {"ColumnName": old, "NewColumnName": new}}
+                    for old, new in renames
+                ],
+            }
+        }
+        request["UseAs"] = "RLS_RULES"
+    if rules:
+        request["RowLevelPermissionDataSet"] = {
+            "Namespace": "default",
+            "Arn": _arn(account, region, "dataset", rules),
+            "PermissionPolicy": "GRANT_ACCESS",
+            "FormatVersion": "VERSION_1",
+            "Status": "ENABLED",
+        }
+    return request
+
+
+def rules_for(view: str) -> str:
+    """The rules table that filters a view: accounts only for the account-wide reconciliation."""
+    return "access_rules_accounts" if view == "reconciliation_status" else "access_rules"
+
+
+def data_set_update(request: dict) -> dict:
+    """UpdateDataSet parameters (permissions, tags and a rules dataset's use are set once)."""
+    return {k: v for k, v in request.items() if k not in ("Permissions", "Tags", "UseAs")}
+
+
+def _input_column(name: str, kind: str) -> dict:
+    column = {"Name": name, "Type": _TYPES[kind]}
+    if kind == "double":
+        column["SubType"] = "FLOAT"
+    return column
+
+
+# --- the dashboard -------------------------------------------------------------------------
+def dashboard_id(prefix: str) -> str:
+    return f"{prefix}-costs"
+
+
+def grantee_arn(owner: str, grant: access_file.Grant) -> str:
+    """A QuickSight user or group ARN in the owner's identity Region and namespace."""
+    head, _, path = owner.partition(":user/") if ":user/" in owner else owner.partition(":group/")
+    namespace = path.split("/", 1)[0] or "default"
+    return f"{head}:{grant.kind}/{namespace}/{grant.name}"
+
+
+def _column(data_set: str, name: str) -> dict:
+    return {"DataSetIdentifier": data_set, "ColumnName": name}
+
+
+def _dimension(field_id: str, data_set: str, name: str, date: bool = False) -> dict:
+    if date:
+        field = {"FieldId": field_id, "Column": _column(data_set, name), "DateGranularity": "DAY"}
+        return {"DateDimensionField": field}
+    return {"CategoricalDimensionField": {"FieldId": field_id, "Column": _column(data_set, name)}}
+
+
+def _sum(field_id: str, data_set: str, name: str) -> dict:
+    return {
+        "NumericalMeasureField": {
+            "FieldId": field_id,
+            "Column": _column(data_set, name),
+            "AggregationFunction": {"SimpleNumericalAggregation": "SUM"},
+        }
+    }
+
+
+def _title(text: str) -> dict:
+    return {"Visibility": "VISIBLE", "FormatText": {"PlainText": text}}
+
+
+def _bar(visual_id: str, title: str, data_set: str, category: str, value: str) -> dict:
+    wells = {
+        "Category": [_dimension(f"{visual_id}-category", data_set, category)],
+        "Values": [_sum(f"{visual_id}-value", data_set, value)],
+    }
+    return {
+        "BarChartVisual": {
+            "VisualId": visual_id,
+            "Title": _title(title),
+            "ChartConfiguration": {
+                "FieldWells": {"BarChartAggregatedFieldWells": wells},
+                "Orientation": "HORIZONTAL",
+            },
+        }
+    }
+
+
+def dashboard_definition(account: str, region: str, prefix: str) -> dict:
+    """Two sheets over the view datasets: estimated costs, and the bill (reconciled)."""
+    declared = ("daily_cost_by_model", "daily_cost_by_principal", "reconciliation_status")
+    declarations = [
+        {
+            "Identifier": view,
+            "DataSetArn": _arn(account, region, "dataset", data_set_id(prefix, view)),
+        }
+        for view in declared
+    ]
+    by_model, by_principal, bill = declared
+    daily = {
+        "LineChartVisual": {
+            "VisualId": "daily-cost-by-model",
+            "Title": _title("Estimated cost per day by model (USD)"),
+            "ChartConfiguration": {
+                "FieldWells": {
+                    "LineChartAggregatedFieldWells": {
+                        "Category": [_dimension("day", by_model, "usage_date", date=True)],
+                        "Values": [_sum("cost", by_model, "cost_usd")],
+                        "Colors": [_dimension("model", by_model, "model")],
+                    }
+                }
+            },
+        }
+    }
+    principals = {
+        "TableVisual": {
+            "VisualId": "top-principals",
+            "Title": _title("Cost by principal (USD)"),
+            "ChartConfiguration": {
+                "FieldWells": {
+                    "TableAggregatedFieldWells": {
+                        "GroupBy": [
+                            _dimension("principal-type", by_principal, "principal_type"),
+                            _dimension("principal-name", by_principal, "principal_name"),
+                        ],
+                        "Values": [
+                            _sum("principal-calls", by_principal, "calls"),
+                            _sum("principal-cost", by_principal, "cost_usd"),
+                        ],
+                    }
+                },
+                "SortConfiguration": {
+                    "RowSort": [{"FieldSort": {"FieldId": "principal-cost", "Direction": "DESC"}}]
+                },
+            },
+        }
+    }
+    return {
+        "DataSetIdentifierDeclarations": declarations,
+        "Sheets": [
+            {
+                "SheetId": "estimated-costs",
+                "Name": "Estimated costs",
+                "Visuals": [
+                    daily,
+                    _bar("cost-by-tenant", "Cost by tenant (USD)", by_model, "tenant", "cost_usd"),
+                    _bar(
+                        "cost-by-pricing-status",
+                        "Calls by pricing status",
+                        by_model,
+                        "pricing_status",
+                        "calls",
+                    ),
+                    principals,
+                ],
+            },
+            {
+                "SheetId": "bill",
+                "Name": "Bill (CUR reconciliation)",
+                "Visuals": [
+                    _bar(
+                        "billed-by-status",
+                        "Billed by reconciliation status (USD)",
+                        bill,
+                        "status",
+                        "billed_usd",
+                    ),
+                    _bar("billed-by-model", "Billed by model (USD)", bill, "model", "billed_usd"),
+                ],
+            },
+        ],
+    }
+
+
+def dashboard(
+    account: str, region: str, prefix: str, owner: str, readers: tuple[str, ...] = ()
+) -> dict:
+    """CreateDashboard parameters: the owner manages it, readers (access grants) view it."""
+    permissions = [{"Principal": owner, "Actions": list(DASHBOARD_ACTIONS)}]
+    permissions += [{"Principal": r, "Actions": list(DASHBOARD_READER_ACTIONS)} for r in readers]
+    return {
+        "AwsAccountId": account,
+        "DashboardId": dashboard_id(prefix),
+        "Name": f"Bedrock costs ({prefix})",
+        "Definition": dashboard_definition(account, region, prefix),
+        "Permissions": permissions,
+        "VersionDescription": "deployed by bedrock-costs deploy.sh",
+        "DashboardPublishOptions": {
+            "AdHocFilteringOption": {"AvailabilityStatus": "ENABLED"},
+            "ExportToCSVOption": {"AvailabilityStatus": "ENABLED"},
+        },
+        "Tags": [{"Key": "app", "Value": "bedrock-costs"}],
+    }
+
+
+def dashboard_update(request: dict) -> dict:
+    """UpdateDashboard parameters (a new version; deploy.sh then publishes it)."""
+    return {k: v for k, v in request.items() if k not in ("Permissions", "Tags")}
+
+
+def dashboard_permissions(request: dict) -> dict:
+    """UpdateDashboardPermissions parameters granting what the create request grants."""
+    keys = ("AwsAccountId", "DashboardId")
+    return {**{k: request[k] for k in keys}, "GrantPermissions": request["Permissions"]}
+
+
+def _write(folder: Path, name: str, request: dict) -> None:
+    (folder / name).write_text(json.dumps(request))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the request files deploy.sh sends: source[-update].json,
+    dataset-<nn>-<name>[-update].json (rules datasets first: views point at them) and
+    dashboard[-update|-permissions].json."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight")
+    for option in ("account", "region", "prefix", "database", "workgroup", "principal", "to"):
+        parser.add_argument(f"--{option}", required=True)
+    parser.add_argument("--access", help="the access file: row-level security rules")
+    parser.add_argument("--dashboard", action="store_true", help="also the dashboard")
+    args = parser.parse_args(argv)
+    folder = Path(args.to)
+    folder.mkdir(parents=True, exist_ok=True)
+    source = data_source(args.account, args.prefix, args.workgroup, args.principal)
+    _write(folder, "source.json", source)
+    _write(folder, "source-update.json", data_source_update(source))
+    access = access_file.load(args.access) if args.access else None
+    names = (*access_file.RULE_COLUMNS, *VIEWS) if access else VIEWS
+    for order, name in enumerate(names):
+        rules = data_set_id(args.prefix, rules_for(name)) if access and name in VIEWS else None
+        request = data_set(
+            args.account,
+            args.region,
+            args.prefix,
+            args.database,
+            name,
+            args.principal,
+            rules=rules,
+        )
+        _write(folder, f"dataset-{order:02d}-{name}.json", request)
+        _write(folder, f"dataset-{order:02d}-{name}-update.json", data_set_update(request))
+    if args.dashboard:
+        grants = access.of_kind("user", "group") if access else ()
+        readers = tuple(grantee_arn(args.principal, g) for g in grants)
+        request = dashboard(args.account, args.region, args.prefix, args.principal, readers)
+        _write(folder, "dashboard.json", request)
+        _write(folder, "dashboard-update.json", dashboard_update(request))
+        _write(folder, "dashboard-permissions.json", dashboard_permissions(request))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

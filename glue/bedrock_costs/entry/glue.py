@@ -1,0 +1,141 @@
+"""The Glue adapter: a job script's arguments to the same configs the command line builds.
+
+Inside Glue every argument of a job is resolved with `getResolvedOptions`, which requires each
+name it is asked for: the optional ones come from the job's default arguments, which deploy.sh
+writes from the settings table (`python -m bedrock_costs.entry.glue defaults JOB` prints them;
+`none` means not set). Without the Glue runtime (a laptop, CI) the same scripts run on a local
+SparkSession and optional arguments may simply be left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bedrock_costs import config
+from bedrock_costs.config import GLUE, Setting
+
+Resolver = Callable[[Sequence[str], list[str]], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class GlueJob:
+    """A job script: its settings, how they become a config, and the work done with it."""
+
+    name: str
+    settings: tuple[Setting, ...]
+    configure: Callable[[dict[str, str]], Any]
+    work: Callable[[Any, Any], object]  # (SparkSession, config)
+
+    @property
+    def names(self) -> list[str]:
+        return ["JOB_NAME", *(s.glue_name for s in self.settings)]
+
+    def default_arguments(self) -> dict[str, str]:
+        """The job's default arguments for every optional setting (deploy.sh merges its own)."""
+        return {
+            f"--{s.glue_name}": config.default_text(s)
+            for s in self.settings
+            if not s.is_required(GLUE)
+        }
+
+
+def _run_costs(spark: Any, run_config: config.RunConfig) -> object:
+    from bedrock_costs.pipelines.invocation_costs import run_invocation_costs
+
+    return run_invocation_costs(spark, run_config, progress=print)
+
+
+def _reconcile_and_export(spark: Any, reconcile: config.ReconcileConfig) -> None:
+    """Reconcile each billing period, then export its FOCUS rows (allocated)."""
+    from bedrock_costs.pipelines.focus import run_focus
+    from bedrock_costs.pipelines.reconcile import run_reconcile
+
+    for summary in run_reconcile(spark, reconcile, progress=print):
+        print(summary.human())
+        focus = config.FocusConfig(
+            reconcile.output_path, summary.billing_period, reconcile.database
+        )
+        run_focus(spark, focus)
+
+
+INVOCATION_COSTS = GlueJob(
+    "invocation-costs",
+    config.RUN_SETTINGS,
+    lambda args: config.run_config(args, GLUE),
+    _run_costs,
+)
+CUR_RECONCILE = GlueJob(
+    "cur-reconcile",
+    config.RECONCILE_SETTINGS,
+    lambda args: config.reconcile_config(args, GLUE),
+    _reconcile_and_export,
+)
+JOBS = {job.name: job for job in (INVOCATION_COSTS, CUR_RECONCILE)}
+
+
+def local_resolved_options(
+    argv: Sequence[str], names: list[str], required: Sequence[str] = ()
+) -> dict[str, str]:
+    """getResolvedOptions without the Glue runtime: JOB_NAME and optional names may be absent."""
+    parser = argparse.ArgumentParser(prog=argv[0].rsplit("/", 1)[-1], allow_abbrev=False)
+    for name in names:
+        default = "bedrock-costs-local" if name == "JOB_NAME" else None
+        parser.add_argument(f"--{name}", required=name in required, default=default)
+    known, _ = parser.parse_known_args(list(argv[1:]))
+    return vars(known)
+
+
+def run_job(argv: Sequence[str], job: GlueJob) -> None:
+    """A job script's body: inside Glue, GlueContext/Job init, the work, commit; without the
+    Glue runtime, the same work on a plain local SparkSession.
+
+    The Glue runtime is imported here lazily and only by name, so the library never depends on
+    awsglue: this function is called from jobs/ only.
+    """
+    try:
+        context = importlib.import_module("awsglue.context")
+        job_module = importlib.import_module("awsglue.job")
+        utils = importlib.import_module("awsglue.utils")
+    except ImportError:
+        from bedrock_costs.io.session import local_session
+
+        required = [s.glue_name for s in job.settings if s.is_required(GLUE)]
+        settings = job.configure(local_resolved_options(argv, job.names, required))
+        job.work(local_session(settings.output_path), settings)
+        return
+    from pyspark.context import SparkContext
+
+    args = utils.getResolvedOptions(argv, job.names)
+    settings = job.configure(args)
+    glue_context = context.GlueContext(SparkContext.getOrCreate())
+    glue_job = job_module.Job(glue_context)
+    glue_job.init(args["JOB_NAME"], args)
+    job.work(glue_context.spark_session, settings)
+    glue_job.commit()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`defaults JOB`: the default arguments of a Glue job, as JSON (deploy.sh sets them on the
+    job) or as command-line arguments (--as-arguments, for spark-submit in the Glue image)."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.entry.glue")
+    parser.add_argument("what", choices=("defaults",))
+    parser.add_argument("job", choices=sorted(JOBS))
+    parser.add_argument("--as-arguments", action="store_true")
+    args = parser.parse_args(argv)
+    defaults = JOBS[args.job].default_arguments()
+    if args.as_arguments:
+        print(" ".join(shlex.quote(part) for pair in sorted(defaults.items()) for part in pair))
+    else:
+        print(json.dumps(defaults, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""From log lines to priced calls: log files, records, model ids, principals, costs, tags."""

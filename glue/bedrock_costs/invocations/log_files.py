@@ -1,0 +1,110 @@
+"""Finding invocation-log objects under a folder, in the S3 key layout Bedrock writes, and
+reading their lines."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from bedrock_costs.io import storage
+
+LOG_SUFFIXES = (".json.gz", ".jsonl.gz", ".json", ".jsonl")
+PERMISSION_MARKER = "amazon-bedrock-logs-permission-check"
+LAYOUT_ROOT = "BedrockModelInvocationLogs"
+_LISTING_THRESHOLD = "spark.sql.sources.parallelPartitionDiscovery.threshold"
+_YEAR, _MONTH, _DAY, _HOUR = r"^\d{4}$", r"^\d{2}$", r"^\d{2}$", r"^\d{2}$"
+
+
+def list_log_files(root: str, window: tuple[date, date] | None = None) -> list[str]:
+    """Every log file under root, sorted; with a window, only hour folders of window ±1 day.
+
+    Inside `…/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/` the `data/` side objects
+    (large bodies, media) are skipped; so are the permission-check marker and hidden files.
+    Files outside that layout cannot be dated from their path and are always read.
+    """
+    if not storage.is_s3(root) and storage.local(root).is_file():
+        return [root] if _is_log_file(root) else []
+    read_days = None
+    if window is not None:
+        start, end = window[0] - timedelta(days=1), window[1] + timedelta(days=1)
+        read_days = (start, end)
+    found: list[str] = []
+    _walk(root, [], read_days, found)
+    return sorted(found)
+
+
+def _walk(folder: str, trail: list[str], days: tuple[date, date] | None, found: list[str]) -> None:
+    dirs, files = storage.list_dir(folder)
+    depth = _layout_depth(trail)
+    found += [f for f in files if _is_log_file(f)]
+    for sub in dirs:
+        name = sub.rstrip("/").rsplit("/", 1)[-1]
+        if name.startswith((".", "_")):
+            continue
+        if depth == 5 and name == "data":  # …/HH/data/: bodies and media, not records
+            continue
+        if days is not None and 1 <= depth <= 3 and not _may_hold([*trail[-depth:], name], days):
+            continue
+        _walk(sub, [*trail, name], days, found)
+
+
+def _layout_depth(trail: list[str]) -> int:
+    """How far below `BedrockModelInvocationLogs/` we are: 1 = region, 2 = year … 5 = hour."""
+    if LAYOUT_ROOT not in trail:
+        return 0
+    below = trail[len(trail) - trail[::-1].index(LAYOUT_ROOT) :]
+    patterns = (r".+", _YEAR, _MONTH, _DAY, _HOUR)
+    for i, part in enumerate(below):
+        if i >= len(patterns) or not re.match(patterns[i], part):
+            return 0
+    return len(below)
+
+
+def _may_hold(parts: list[str], days: tuple[date, date]) -> bool:
+    """Whether folder region/YYYY[/MM[/DD]] can hold records of a day in `days`."""
+    if not all(p.isdigit() for p in parts[1:]):
+        return True  # not the dated layout after all: read it
+    numbers = [int(p) for p in parts[1:]]
+    low = [*numbers, 1, 1][:3]
+    try:
+        first = date(*low)
+    except ValueError:
+        return False
+    if len(numbers) == 1:
+        last = date(numbers[0], 12, 31)
+    elif len(numbers) == 2:
+        last = (date(numbers[0], numbers[1], 28) + timedelta(days=4)).replace(day=1) - timedelta(
+            days=1
+        )
+    else:
+        last = first
+    return first <= days[1] and last >= days[0]
+
+
+def _is_log_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    if name.startswith((".", "_")) or name == PERMISSION_MARKER:
+        return False
+    return name.endswith(LOG_SUFFIXES)
+
+
+def read_lines(spark: SparkSession, files: list[str]) -> DataFrame:
+    """One row per non-blank line of the given files: value, source_file."""
+    if not files:
+        return spark.createDataFrame([], "value string, source_file string")
+    # The files are listed already (logfiles.py); Spark looks each up again. Past a threshold it
+    # does that as a parallel job of one task per path (9 s for 1,000 local files here); on the
+    # driver, local look-ups take well under a second. S3 keeps the parallel listing.
+    threshold = spark.conf.get(_LISTING_THRESHOLD) or "32"
+    if not any(storage.is_s3(f) for f in files):
+        spark.conf.set(_LISTING_THRESHOLD, str(len(files) + 1))
+    try:
+        lines = spark.read.text([storage.spark_path(f) for f in files])
+    finally:
+        spark.conf.set(_LISTING_THRESHOLD, threshold)
+    return lines.select("value", F.col("_metadata.file_path").alias("source_file")).where(
+        ~F.col("value").rlike(r"^\s*$")
+    )

@@ -1,0 +1,122 @@
+"""Promoting requestMetadata keys to tag_<key> columns (CONTRACT §4.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
+
+
+def sanitized_key(key: Column) -> Column:
+    """Lower-case, each run outside [a-z0-9] becomes one `_`, outer `_` dropped."""
+    return F.regexp_replace(F.regexp_replace(F.lower(key), r"[^a-z0-9]+", "_"), r"^_+|_+$", "")
+
+
+def sorted_entries(source: str = "request_metadata") -> Column:
+    """A map's entries as structs (key: sanitized, raw, value), sorted by key then raw key."""
+    return F.array_sort(
+        F.transform(
+            F.map_entries(source),
+            lambda e: F.struct(
+                sanitized_key(e["key"]).alias("key"),
+                e["key"].alias("raw"),
+                e["value"].alias("value"),
+            ),
+        )
+    )
+
+
+def tag_key_usage(calls: DataFrame) -> DataFrame:
+    """One row per sanitized key: key, calls (calls carrying it), raw_keys (its spellings).
+
+    `calls` holds one row per call. A call spelling one key twice ("Team", "team") counts once:
+    its entries are sorted by (key, raw key) and only the first of each key is counted, so no
+    distinct count (and its shuffle) is needed.
+    """
+    exploded = calls.select(sorted_entries().alias("entries")).select(
+        "entries", F.posexplode("entries").alias("pos", "entry")
+    )
+    previous = F.get("entries", F.col("pos") - 1)["key"]
+    is_first_spelling = (F.col("pos") == 0) | (previous != F.col("entry")["key"])
+    return exploded.groupBy(F.col("entry")["key"].alias("key")).agg(
+        F.count_if(is_first_spelling).alias("calls"),
+        F.sort_array(F.collect_set(F.col("entry")["raw"])).alias("raw_keys"),
+    )
+
+
+@dataclass(frozen=True)
+class TagKey:
+    key: str
+    calls: int
+    raw_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TagPlan:
+    columns: tuple[str, ...]  # in table order: existing first, then new by frequency
+    not_promoted: tuple[TagKey, ...]
+    profile_columns: tuple[str, ...] = ()  # profile_tag_<key>: existing first, then new by name
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return (*self.columns, *self.profile_columns)
+
+
+def profile_tag_keys(profiles: DataFrame) -> DataFrame:
+    """The distinct sanitized keys of the application profiles' tags: key."""
+    keys = profiles.select(F.explode(F.map_keys("profile_tags")).alias("raw_key"))
+    return (
+        keys.select(sanitized_key(F.col("raw_key")).alias("key"))
+        .where(F.col("key") != "")
+        .distinct()
+    )
+
+
+def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> TagPlan:
+    """Existing tag columns always stay; new keys are added most frequent first up to `limit`."""
+    columns = list(existing)
+    not_promoted = []
+    for tag in sorted(usage, key=lambda t: (-t.calls, t.key)):
+        name = TAG_PREFIX + tag.key
+        if not tag.key or name in columns:
+            if not tag.key:
+                not_promoted.append(tag)
+            continue
+        if len(columns) < limit:
+            columns.append(name)
+        else:
+            not_promoted.append(tag)
+    return TagPlan(tuple(columns), tuple(sorted(not_promoted, key=lambda t: t.key)))
+
+
+def plan_profile_columns(keys: list[str], existing: list[str]) -> tuple[str, ...]:
+    """Profile tag columns already in the table stay; keys of the profiles file are added."""
+    new = sorted({PROFILE_TAG_PREFIX + k for k in keys} - set(existing))
+    return (*existing, *new)
+
+
+def promote_tags(
+    invocations: DataFrame,
+    columns: tuple[str, ...],
+    *,
+    source: str = "request_metadata",
+    prefix: str = TAG_PREFIX,
+) -> DataFrame:
+    """Adds one string column per promoted tag; on key collisions the smallest raw key wins.
+
+    The sanitized entries are computed once per row, in their own projection (Spark does not
+    inline a costly expression into a projection that uses it more than once).
+    """
+    if not columns:
+        return invocations
+    entries = sorted_entries(source).alias("_tag_entries")
+    with_entries = invocations.select(*invocations.columns, entries)
+
+    def tag_value(column: str) -> Column:
+        key = column.removeprefix(prefix)
+        return F.get(F.filter("_tag_entries", lambda e: e["key"] == key), 0)["value"]
+
+    return with_entries.select(*invocations.columns, *[tag_value(c).alias(c) for c in columns])

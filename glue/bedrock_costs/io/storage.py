@@ -1,0 +1,80 @@
+"""Small file operations on a local path or an s3:// URI: listing, text files, folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.io import aws
+
+
+def is_s3(path: str) -> bool:
+    return path.startswith(("s3://", "s3a://"))
+
+
+def local(path: str) -> Path:
+    return Path(path.removeprefix("file://"))
+
+
+def join(base: str, *parts: str) -> str:
+    return "/".join([base.rstrip("/"), *parts])
+
+
+def read_text(path: str) -> str:
+    return aws.read_text(path) if is_s3(path) else local(path).read_text(encoding="utf-8")
+
+
+def write_text(path: str, text: str) -> None:
+    if is_s3(path):
+        aws.write_text(path, text)
+        return
+    target = local(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+def exists(path: str) -> bool:
+    if not is_s3(path):
+        return local(path).exists()
+    try:
+        return aws.exists(path)
+    except Exception as exc:  # botocore's errors: no credentials, no such bucket, no network
+        raise UsageError(f"cannot reach it ({exc.__class__.__name__}: {exc})", file=path) from exc
+
+
+def list_dir(path: str) -> tuple[list[str], list[str]]:
+    """Immediate sub-folders and files of a folder, as full paths, sorted."""
+    if is_s3(path):
+        dirs, files = aws.list_dir(path)
+        return sorted(dirs), sorted(files)
+    dirs, files = [], []
+    with os.scandir(local(path)) as entries:
+        for entry in entries:
+            (dirs if entry.is_dir() else files).append(join(path, entry.name))
+    return sorted(dirs), sorted(files)
+
+
+def delete_tree(path: str) -> None:
+    if is_s3(path):
+        aws.delete_prefix(path)
+    else:
+        shutil.rmtree(local(path), ignore_errors=True)
+
+
+def spark_path(path: str) -> str:
+    """The form Spark's readers want: absolute local paths, s3:// untouched."""
+    return path if is_s3(path) else str(local(path).resolve())
+
+
+def move_tree(source: str, target: str) -> None:
+    """Move a folder to a path that does not exist yet."""
+    if is_s3(source):
+        aws.move_prefix(source, target)
+        return
+    destination = local(target)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(local(source), destination)

@@ -1,0 +1,1 @@
+"""The jobs as short outlines: stage, verify, publish."""

@@ -1,0 +1,230 @@
+"""The invocation-cost job: logs in, priced `invocations` and `quarantine` tables out.
+
+validate inputs -> list log files -> parse, window, mark first of each request (cached)
+-> count -> plan tag columns -> build both tables -> stage -> accounting identity and
+quality gates on the staged rows -> publish the processed partitions -> catalog
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from bedrock_costs.config import RunConfig
+from bedrock_costs.contract.errors import QualityGateError, UsageError
+from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX
+from bedrock_costs.contract.vocabulary import AWS_SAMPLE_FORMAT, QUALITY_FAILED, SUCCEEDED
+from bedrock_costs.invocations import counts, tags
+from bedrock_costs.invocations.costs import prices_frame, unit_prices_frame
+from bedrock_costs.invocations.log_files import list_log_files, read_lines
+from bedrock_costs.invocations.model_ids import profiles_frame
+from bedrock_costs.invocations.records import parse_records
+from bedrock_costs.invocations.tables import (
+    assign_window,
+    build_invocations,
+    build_quarantine,
+    mark_first_of_each_request,
+)
+from bedrock_costs.io import catalog, storage
+from bedrock_costs.io.partitions import files_per_partition
+from bedrock_costs.io.session import apply_run_settings, shuffle_partitions
+from bedrock_costs.io.tables import read_table
+from bedrock_costs.pipelines.publish import Staging, staged_publish
+from bedrock_costs.pipelines.run_summary import RunSummary
+from bedrock_costs.quality import checks as quality_checks
+from bedrock_costs.quality.frames import invocations_frame
+from bedrock_costs.quality.results import gate
+from bedrock_costs.quality.runner import Validator, evaluate
+from bedrock_costs.reference.aws_sample_price_file import WARNING
+from bedrock_costs.reference.price_file import PriceRow, load_prices
+from bedrock_costs.reference.profile_file import Profiles, load_profile_table
+from bedrock_costs.reference.unit_price_file import (
+    UnitPriceRow,
+    default_unit_pricing_path,
+    load_unit_prices,
+)
+
+TABLES = ("invocations", "quarantine")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class JobInputs:
+    """Everything validated before Spark starts or any log is read."""
+
+    prices: list[PriceRow]
+    profiles: Profiles
+    warnings: tuple[str, ...] = ()
+    unit_prices: tuple[UnitPriceRow, ...] = ()
+
+
+def validate_inputs(config: RunConfig) -> JobInputs:
+    """The input files and options, checked whole: a bad one is a usage error, nothing written."""
+    if not storage.exists(config.logs_path):
+        raise UsageError("the logs path does not exist", file=config.logs_path)
+    quality_checks.check_policies(config.quality)
+    prices = load_prices(config.pricing_path, fmt=config.pricing_format)
+    warnings = (
+        (WARNING.format(path=config.pricing_path),)
+        if config.pricing_format == AWS_SAMPLE_FORMAT
+        else ()
+    )
+    unit_prices = load_unit_prices(config.unit_pricing_path or default_unit_pricing_path())
+    return JobInputs(prices, load_profile_table(config.profiles_path), warnings, tuple(unit_prices))
+
+
+def run_invocation_costs(
+    spark: SparkSession,
+    config: RunConfig,
+    inputs: JobInputs | None = None,
+    progress: Progress = lambda _: None,
+    validator: Validator | None = None,
+) -> RunSummary:
+    """Run the job for the configured window; returns the summary it also saved.
+
+    `validator` decides the quality checks (great_expectations unless told otherwise)."""
+    inputs = inputs or validate_inputs(config)
+    summary = RunSummary.start(config.window)
+    summary.warnings += inputs.warnings
+    apply_run_settings(spark)
+    files = list_log_files(config.logs_path, config.window)
+    summary.files_read = len(files)
+    progress(f"reading {len(files):,} log files")
+    with shuffle_partitions(spark, len(files)):
+        records = (
+            read_lines(spark, files)
+            .transform(parse_records)
+            .transform(assign_window, window=config.window)
+            .transform(mark_first_of_each_request)
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        try:
+            plan = _publish(spark, config, inputs, summary, records, progress, validator)
+        except QualityGateError:
+            summary.finish(config.output_path, QUALITY_FAILED)
+            raise
+        finally:
+            records.unpersist()
+    progress("registering tables")
+    catalog.register_tables(spark, config.database, config.output_path, plan.all_columns)
+    summary.finish(config.output_path, SUCCEEDED)
+    return summary
+
+
+def _publish(
+    spark: SparkSession,
+    config: RunConfig,
+    inputs: JobInputs,
+    summary: RunSummary,
+    records: DataFrame,
+    progress: Progress,
+    validator: Validator | None,
+) -> tags.TagPlan:
+    """Both tables staged, counted, checked, then published together (or not at all)."""
+    lines = counts.line_counts(records)
+    progress(
+        f"read {lines.lines_read:,} lines: {lines.distinct_calls:,} calls in "
+        f"{len(lines.dates):,} days, {sum(lines.quarantined.values()):,} quarantined, "
+        f"{lines.duplicates:,} duplicates, {lines.out_of_window:,} outside the window"
+    )
+    profiles = profiles_frame(spark, inputs.profiles)
+    plan = plan_tags(spark, config, records, profiles)
+    invocations = build_invocations(
+        records,
+        prices_frame(spark, inputs.prices),
+        unit_prices_frame(spark, list(inputs.unit_prices)),
+        profiles,
+        plan,
+        default_tier=config.default_tier,
+    )
+    quarantine = build_quarantine(
+        records, previous_quarantine(spark, config), detected_at=summary.started_at
+    )
+    with staged_publish(config.output_path, summary.run_id) as staging:
+        progress("writing invocations and quarantine")
+        staging.write(
+            "invocations",
+            invocations,
+            files=files_per_partition(lines.largest_day),
+            partitions_hint=len(lines.dates),
+        )
+        staging.write("quarantine", quarantine)
+        written = counts.staged_counts(
+            staging.read(spark, "invocations", plan.all_columns), staging.read(spark, "quarantine")
+        )
+        records.unpersist()  # what follows reads the staged files
+        summary.count(lines, written, plan, config.database)  # the accounting identity
+        _check_quality(spark, config, staging, summary, progress, validator)
+        processed = processed_partitions(config.window, lines.dates)
+        for table in TABLES:
+            staging.replace(table, processed)
+    summary.partitions_written += _values(staging.published["invocations"])
+    summary.quarantine_partitions_written += _values(staging.published["quarantine"])
+    return plan
+
+
+def _check_quality(
+    spark: SparkSession,
+    config: RunConfig,
+    staging: Staging,
+    summary: RunSummary,
+    progress: Progress,
+    validator: Validator | None,
+) -> None:
+    checks = quality_checks.invocation_checks(config.quality)
+    progress(f"checking data quality ({len(checks)} checks)")
+    frame = invocations_frame(staging.read(spark, "invocations"))
+    report = evaluate(
+        summary.run_id, "invocation-costs", [("invocations", frame, checks)], validator
+    )
+    summary.quality = report.summary(config.output_path)
+    gate(report, config.output_path)
+
+
+def plan_tags(
+    spark: SparkSession, config: RunConfig, records: DataFrame, profiles: DataFrame
+) -> tags.TagPlan:
+    """Which tag_ and profile_tag_ columns this run writes: existing ones, then new ones."""
+    plan = tags.plan_tag_columns(
+        counts.tag_usage(records),
+        catalog.existing_tag_columns(spark, config.database),
+        config.max_tag_columns,
+    )
+    profile_columns = tags.plan_profile_columns(
+        counts.profile_tag_keys(profiles),
+        catalog.existing_tag_columns(spark, config.database, PROFILE_TAG_PREFIX),
+    )
+    return dataclasses.replace(plan, profile_columns=profile_columns)
+
+
+def previous_quarantine(spark: SparkSession, config: RunConfig) -> DataFrame | None:
+    """The window's quarantined lines as published, for their first detection times."""
+    if not storage.exists(storage.join(config.output_path, "quarantine")):
+        return None
+    frame = read_table(spark, config.output_path, "quarantine")
+    if config.window:
+        frame = frame.where(
+            F.col("usage_date").between(*config.window) | F.col("usage_date").isNull()
+        )
+    return frame
+
+
+def processed_partitions(
+    window: tuple[date, date] | None, found: set[date | None]
+) -> set[str | None]:
+    """A window replaces each of its days; a full run replaces each day found. Undated: always."""
+    if window is None:
+        days = {d for d in found if d is not None}
+    else:
+        days = {window[0] + timedelta(days=i) for i in range((window[1] - window[0]).days + 1)}
+    return {d.isoformat() for d in days} | {None}
+
+
+def _values(folders: list[str]) -> list[str]:
+    return [f.split("=", 1)[1] for f in folders]

@@ -1,0 +1,193 @@
+"""The CUR reconciliation job: CUR 2.0 + our invocations in, `reconciliation` and `allocations`.
+
+Per billing period:
+
+    read the export's Bedrock lines -> bucket both sides -> reconcile, allocate -> stage
+    -> figures, drift, quality gates (allocations = the bill, bucket by bucket) on the staged
+    rows -> publish the period's partition of both tables -> summary
+
+Re-running a period replaces it: CUR restates the open month daily and closed months for
+about two weeks.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from bedrock_costs.billing import cur_files, findings
+from bedrock_costs.billing.allocation import allocate, bucket_sums, totals
+from bedrock_costs.billing.buckets import call_kinds, cur_buckets, log_buckets, reconcile
+from bedrock_costs.billing.cur_lines import bedrock_lines
+from bedrock_costs.billing.drift import billed_rates, find_drift, propose_rows
+from bedrock_costs.config import ReconcileConfig
+from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.vocabulary import SUCCEEDED
+from bedrock_costs.io import catalog, storage
+from bedrock_costs.io.session import apply_run_settings
+from bedrock_costs.io.tables import read_table
+from bedrock_costs.pipelines.publish import Staging, staged_publish
+from bedrock_costs.pipelines.reconcile_summary import ReconcileSummary
+from bedrock_costs.quality import checks as quality_checks
+from bedrock_costs.quality.results import QualityReport, gate
+from bedrock_costs.quality.runner import Validator, evaluate
+from bedrock_costs.reference.price_file import PriceRow, load_prices, to_csv
+from bedrock_costs.reference.price_refresh import describe
+
+TABLES = ("reconciliation", "allocations")
+PARTITION = "billing_period"
+Progress = Callable[[str], None]
+
+
+def validate(config: ReconcileConfig) -> tuple[list[PriceRow], list[cur_files.BillingPeriod]]:
+    """Everything checkable before Spark starts; a bad input writes nothing."""
+    quality_checks.check_policies(config.quality)
+    prices = load_prices(config.pricing_path)
+    periods = cur_files.find_periods(config.cur_path, config.billing_period)
+    if not storage.exists(storage.join(config.output_path, "invocations")):
+        raise UsageError(
+            "no invocations table here: run `bedrock-costs run` first", file=config.output_path
+        )
+    return prices, periods
+
+
+def run_reconcile(
+    spark: SparkSession,
+    config: ReconcileConfig,
+    progress: Progress = lambda _: None,
+    validator: Validator | None = None,
+) -> list[ReconcileSummary]:
+    prices, periods = validate(config)
+    apply_run_settings(spark)
+    for period in periods:
+        cur_files.check_files(spark, period)
+    invocations = read_table(spark, config.output_path, "invocations")
+    summaries = []
+    for period in periods:
+        progress(f"reconciling billing period {period.period} ({len(period.files)} CUR files)")
+        summaries.append(_one_period(spark, config, prices, period, invocations, validator))
+    progress("registering tables")
+    for table in TABLES:
+        catalog.register_table(spark, config.database, config.output_path, table)
+    return summaries
+
+
+def _one_period(
+    spark: SparkSession,
+    config: ReconcileConfig,
+    prices: list[PriceRow],
+    period: cur_files.BillingPeriod,
+    invocations: DataFrame,
+    validator: Validator | None,
+) -> ReconcileSummary:
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+    line_items = cur_files.read_line_items(spark, period)
+    lines = bedrock_lines(spark, line_items, period=period.period)
+    lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        by_principal = bool(lines.where(F.col("principal").isNotNull()).limit(1).take(1))
+        summary = ReconcileSummary(period.period, run_id, list(period.files), by_principal)
+        in_period = invocations.where(
+            F.col("usage_date").between(F.lit(period.first_day), F.lit(period.last_day))
+        )
+        calls = call_kinds(in_period, by_principal=by_principal)
+        buckets = cur_buckets(lines, by_principal=by_principal).persist()
+        try:
+            with staged_publish(config.output_path, run_id) as staging:
+                staging.write(
+                    "reconciliation",
+                    reconcile(buckets, log_buckets(calls), period.period),
+                    PARTITION,
+                )
+                staging.write(
+                    "allocations",
+                    allocate(calls, buckets, by_principal=by_principal, period=period.period),
+                    PARTITION,
+                )
+                _figures(spark, config, staging, summary, lines, buckets, prices)
+                _check_quality(spark, config, staging, summary, validator)
+                for table in TABLES:
+                    staging.replace(table, {period.period}, PARTITION)
+        finally:
+            buckets.unpersist()
+    finally:
+        lines.unpersist()
+    summary.status = SUCCEEDED
+    summary.save(config.output_path)
+    return summary
+
+
+def _figures(
+    spark: SparkSession,
+    config: ReconcileConfig,
+    staging: Staging,
+    summary: ReconcileSummary,
+    lines: DataFrame,
+    buckets: DataFrame,
+    prices: list[PriceRow],
+) -> None:
+    """The summary's figures from the staged rows, and the price rows drift proposes."""
+    allocations = staging.read(spark, "allocations")
+    allocated, unattributed, billed = totals(allocations, buckets)
+    summary.allocated_total, summary.unattributed_total = allocated, unattributed
+    summary.cur_total = billed
+    summary.add(findings.summarise(staging.read(spark, "reconciliation")))
+    summary.findings["pricing_units"] = findings.unit_findings(lines)
+    drifts = find_drift(billed_rates(lines), prices)
+    summary.drift = [d.to_dict() for d in drifts]
+    if drifts:
+        proposal = propose_rows(drifts, prices, summary.billing_period)
+        path = storage.join(
+            config.output_path, "_reconcile", f"{summary.billing_period}-price-rows.csv"
+        )
+        storage.write_text(path, to_csv(proposal.added))
+        changes = describe(proposal, prices).replace("\n= 0 prices unchanged", "")
+        storage.write_text(path.replace(".csv", ".txt"), changes + "\n")
+        summary.proposed_prices = path
+    summary.rows = {t: staging.read(spark, t).count() for t in TABLES}
+
+
+def _check_quality(
+    spark: SparkSession,
+    config: ReconcileConfig,
+    staging: Staging,
+    summary: ReconcileSummary,
+    validator: Validator | None,
+) -> None:
+    """The reconciliation, allocation and per-bucket sum checks; raises if a `fail` one fails
+    (the period's published rows and their summary then stay as they were)."""
+    reconciliation = staging.read(spark, "reconciliation")
+    allocations = staging.read(spark, "allocations")
+    checks = config.quality
+    report = evaluate(
+        summary.run_id,
+        f"cur-reconcile {summary.billing_period}",
+        [
+            ("reconciliation", reconciliation, quality_checks.reconciliation_checks(checks)),
+            ("allocations", allocations, quality_checks.allocation_checks(checks)),
+            (
+                "allocations_by_bucket",
+                bucket_sums(reconciliation, allocations),
+                quality_checks.bucket_sum_checks(checks),
+            ),
+        ],
+        validator,
+    )
+    summary.quality = report.summary(config.output_path)
+    summary.allocation_check = _allocation_check(report, summary)
+    gate(report, config.output_path)
+
+
+def _allocation_check(report: QualityReport, summary: ReconcileSummary) -> str:
+    held = all(r.success for r in report.results if r.name == "allocations_sum_to_bill")
+    if held and summary.allocated_total == summary.cur_total:
+        return "= CUR total exactly, every bucket exact"
+    return (
+        f"NOT the bill: {summary.allocated_total} allocated, {summary.cur_total} billed "
+        "(see allocations_sum_to_bill in the quality results)"
+    )

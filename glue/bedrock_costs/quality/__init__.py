@@ -1,0 +1,1 @@
+"""Data-quality gates: great_expectations checks on staged tables, policies, results."""

@@ -1,0 +1,345 @@
+"""What people look at: the headline numbers for a terminal, and the one-file HTML cost report.
+
+`report_data` computes every figure of the page from the catalog tables with small Spark
+aggregations (bounded `take`s, never row-level data on the driver) plus the run, reconciliation
+and quality summaries under the output folder. Money stays exact: decimals travel as text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
+from bedrock_costs.contract.vocabulary import CACHE_WRITE_1H, PRICED, TOKEN_KINDS, UNATTRIBUTED
+from bedrock_costs.invocations.costs import choose_price_rows, per_mtok_cost, prices_frame
+from bedrock_costs.io import storage
+from bedrock_costs.reference.price_file import PriceRow
+
+TOP = 20  # values per tag, principals
+MAX_ROWS = 100_000  # of any aggregate brought to the driver (days x models stays far below)
+OTHER, UNTAGGED = "(other)", "(untagged)"
+
+
+def headline(spark: SparkSession, database: str, *, top: int = 12) -> str:
+    """Cost by model (priced calls), then unpriced calls by status, from the catalog tables."""
+    calls = spark.table(f"`{database}`.`invocations`")
+    by_model = (
+        calls.where(F.col("pricing_status") == PRICED)
+        .groupBy("model", "routing")
+        .agg(F.count(F.lit(1)).alias("calls"), F.sum("total_cost").alias("cost"))
+        .orderBy(F.desc("cost"))
+        .take(top)
+    )
+    unpriced = (
+        calls.where(F.col("pricing_status") != PRICED)
+        .groupBy("pricing_status")
+        .agg(F.count(F.lit(1)).alias("calls"))
+        .orderBy("pricing_status")
+        .take(top)
+    )
+    lines = ["", "3. cost by model (priced calls, USD):"]
+    lines += [
+        f"  {r['model']:<48} {r['routing']:<9} {r['calls']:>8,} calls  {r['cost']:>14,.6f}"
+        for r in by_model
+    ]
+    lines.append(
+        "   unpriced calls: "
+        + (", ".join(f"{r['pricing_status']} {r['calls']:,}" for r in unpriced) or "none")
+    )
+    return "\n".join(lines)
+
+
+# --- the report's figures --------------------------------------------------------------------
+
+
+def report_data(
+    spark: SparkSession, output_path: str, database: str, prices: list[PriceRow]
+) -> dict[str, Any]:
+    """Every number the HTML report shows, JSON-ready (money as exact decimal text)."""
+    calls = spark.table(f"`{database}`.`invocations`")
+    tag_columns = [c for c in calls.columns if c.startswith((TAG_PREFIX, PROFILE_TAG_PREFIX))]
+    data: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "output": output_path,
+        "database": database,
+        "overview": overview(calls),
+        "daily_by_model": daily_by_model(calls),
+        "tag_columns": tag_columns,
+        "by_tag": by_tag(calls, tag_columns),
+        "principals": top_principals(calls),
+        "cache": cache_effect(spark, calls, prices),
+        "unpriced": unpriced_calls(calls),
+        "quarantine": quarantine_counts(spark, database),
+        "reconciliation": reconciliation(spark, output_path, database),
+        "latest_run": _newest_json(output_path, "_runs"),
+        "quality": quality_results(output_path),
+    }
+    return data
+
+
+def overview(calls: DataFrame) -> dict[str, Any]:
+    priced = F.col("pricing_status") == PRICED
+    row = calls.agg(
+        F.count(F.lit(1)).alias("calls"),
+        F.count_if(priced).alias("priced_calls"),
+        F.sum("total_cost").alias("total_cost"),
+        F.min("usage_date").alias("first_day"),
+        F.max("usage_date").alias("last_day"),
+        *[F.sum(f"{kind}_tokens").alias(f"{kind}_tokens") for kind in _TOKEN_KINDS],
+    ).first()
+    assert row is not None
+    return _plain(row.asDict())
+
+
+_TOKEN_KINDS = tuple(k for k in TOKEN_KINDS if k != CACHE_WRITE_1H)  # the token columns
+
+
+def daily_by_model(calls: DataFrame) -> list[dict[str, Any]]:
+    """Priced calls' cost per UTC day and base model."""
+    rows = (
+        calls.where(F.col("pricing_status") == PRICED)
+        .groupBy("usage_date", "model")
+        .agg(F.count(F.lit(1)).alias("calls"), F.sum("total_cost").alias("cost"))
+        .orderBy("usage_date", F.desc("cost"), "model")
+        .take(MAX_ROWS)
+    )
+    return [_plain(r.asDict()) for r in rows]
+
+
+def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per tag column: calls and priced cost per value, the TOP values by cost, the rest as
+    (other) and calls without the tag as (untagged); each column's rows sum to the totals.
+
+    Only the tags a call carries are exploded (most calls carry few of the promoted columns);
+    the untagged rows come from one aggregation over the calls."""
+    if not tag_columns:
+        return {}
+    entries = F.array(
+        *[F.struct(F.lit(c).alias("tag"), F.col(c).alias("value")) for c in tag_columns]
+    )
+    carried = F.explode(F.filter(entries, lambda e: e["value"].isNotNull())).alias("pair")
+    long = calls.select(carried, "total_cost", "pricing_status").select(
+        "pair.tag", "pair.value", "total_cost", "pricing_status"
+    )
+    per_value = long.groupBy("tag", "value").agg(*_cost_measures())
+    rank = F.row_number().over(
+        Window.partitionBy("tag").orderBy(F.desc_nulls_last("cost"), F.desc("calls"), "value")
+    )
+    kept = per_value.select(
+        "tag",
+        F.when(rank <= TOP, F.col("value")).otherwise(F.lit(OTHER)).alias("value"),
+        "calls",
+        "cost",
+        "unpriced_calls",
+    )
+    rows = (
+        kept.groupBy("tag", "value")
+        .agg(
+            F.sum("calls").alias("calls"),
+            F.sum("cost").alias("cost"),
+            F.sum("unpriced_calls").alias("unpriced_calls"),
+        )
+        .take(MAX_ROWS)
+    )
+    result: dict[str, list[dict[str, Any]]] = {c: [] for c in tag_columns}
+    for row in rows:
+        item = row.asDict()
+        result[item.pop("tag")].append(item)
+    untagged = calls.agg(
+        *[
+            measure.alias(f"{c}|{name}")
+            for c in tag_columns
+            for name, measure in _measures_where(F.col(c).isNull()).items()
+        ]
+    ).first()
+    assert untagged is not None
+    for column, values in result.items():
+        if untagged[f"{column}|calls"]:
+            values.append(
+                {"value": UNTAGGED}
+                | {
+                    name: untagged[f"{column}|{name}"]
+                    for name in ("calls", "cost", "unpriced_calls")
+                }
+            )
+        values.sort(key=lambda r: (r["cost"] is None, -(r["cost"] or 0), r["value"]))
+    return {column: [_plain(r) for r in values] for column, values in result.items()}
+
+
+def _measures_where(condition: Column) -> dict[str, Column]:
+    """The three per-group measures, over the calls meeting `condition`."""
+    return {
+        "calls": F.count_if(condition),
+        "cost": F.sum(F.when(condition, F.col("total_cost"))),
+        "unpriced_calls": F.count_if(condition & (F.col("pricing_status") != PRICED)),
+    }
+
+
+def _cost_measures() -> list[Column]:
+    return [measure.alias(name) for name, measure in _measures_where(F.lit(True)).items()]
+
+
+def top_principals(calls: DataFrame) -> list[dict[str, Any]]:
+    rows = (
+        calls.groupBy("principal_type", "principal_name")
+        .agg(*_cost_measures())
+        .orderBy(F.desc_nulls_last("cost"), F.desc("calls"), "principal_name")
+        .take(TOP)
+    )
+    return [_plain(r.asDict()) for r in rows]
+
+
+def cache_effect(
+    spark: SparkSession, calls: DataFrame, prices: list[PriceRow]
+) -> list[dict[str, Any]]:
+    """Per model, for priced calls that read or wrote the prompt cache: what the reads cost and
+    would have cost at the model's input price (saved = the difference), what the writes cost
+    and the premium they paid over the input price. Exact decimals; the input price is the one
+    the price table gives the call (the same row that priced it)."""
+    cached = calls.where(
+        (F.col("pricing_status") == PRICED)
+        & ((F.col("cache_read_tokens") > 0) | (F.col("cache_write_tokens") > 0))
+    )
+    joined, chosen = choose_price_rows(cached, prices_frame(spark, prices))
+    input_price = chosen["input_per_mtok"]
+    reads_at_input = per_mtok_cost(F.col("cache_read_tokens"), input_price)
+    writes_at_input = per_mtok_cost(F.col("cache_write_tokens"), input_price)
+    rows = (
+        joined.where(chosen.isNotNull())
+        .groupBy("model")
+        .agg(
+            F.count(F.lit(1)).alias("calls"),
+            F.sum("cache_read_tokens").alias("cache_read_tokens"),
+            F.sum("cache_read_cost").alias("cache_read_cost"),
+            F.sum(reads_at_input).alias("reads_at_input_price"),
+            F.sum("cache_write_tokens").alias("cache_write_tokens"),
+            F.sum("cache_write_cost").alias("cache_write_cost"),
+            F.sum(writes_at_input).alias("writes_at_input_price"),
+        )
+        .orderBy("model")
+        .take(MAX_ROWS)
+    )
+    result = []
+    for row in rows:
+        item = row.asDict()
+        item["read_savings"] = item["reads_at_input_price"] - item["cache_read_cost"]
+        item["write_premium"] = item["cache_write_cost"] - item["writes_at_input_price"]
+        item["net_saving"] = item["read_savings"] - item["write_premium"]
+        result.append(_plain(item))
+    return result
+
+
+def unpriced_calls(calls: DataFrame) -> list[dict[str, Any]]:
+    rows = (
+        calls.where(F.col("pricing_status") != PRICED)
+        .groupBy("pricing_status", "model_id")
+        .agg(F.count(F.lit(1)).alias("calls"))
+        .orderBy(F.desc("calls"), "pricing_status", "model_id")
+        .take(MAX_ROWS)
+    )
+    return [_plain(r.asDict()) for r in rows]
+
+
+def quarantine_counts(spark: SparkSession, database: str) -> list[dict[str, Any]]:
+    table = f"`{database}`.`quarantine`"
+    if not spark.catalog.tableExists(f"{database}.quarantine"):
+        return []
+    rows = (
+        spark.table(table)
+        .groupBy("reason")
+        .agg(F.count(F.lit(1)).alias("lines"))
+        .orderBy(F.desc("lines"), "reason")
+        .take(MAX_ROWS)
+    )
+    return [_plain(r.asDict()) for r in rows]
+
+
+def reconciliation(spark: SparkSession, output_path: str, database: str) -> list[dict[str, Any]]:
+    """Per reconciled billing period: buckets by status, unattributed dollars, the summary's
+    matched share and price drift. Empty when reconciliation has not run."""
+    if not spark.catalog.tableExists(f"{database}.reconciliation"):
+        return []
+    statuses = (
+        spark.table(f"`{database}`.`reconciliation`")
+        .groupBy("billing_period", "status")
+        .agg(
+            F.count(F.lit(1)).alias("buckets"),
+            F.sum("cur_unblended_cost").alias("cur_cost"),
+            F.sum("estimated_cost").alias("estimated_cost"),
+        )
+        .orderBy("billing_period", "status")
+        .take(MAX_ROWS)
+    )
+    unattributed = {
+        r["billing_period"]: r["cost"]
+        for r in spark.table(f"`{database}`.`allocations`")
+        .groupBy("billing_period")
+        .agg(
+            F.sum(
+                F.when(F.col("allocation") == UNATTRIBUTED, F.col("allocated_cost")).otherwise(
+                    F.lit(0)
+                )
+            ).alias("cost")
+        )
+        .take(MAX_ROWS)
+    }
+    periods: dict[str, dict[str, Any]] = {}
+    for row in statuses:
+        period = periods.setdefault(
+            row["billing_period"], {"billing_period": row["billing_period"], "statuses": []}
+        )
+        period["statuses"].append(
+            _plain({k: row[k] for k in ("status", "buckets", "cur_cost", "estimated_cost")})
+        )
+    for name, period in periods.items():
+        period["unattributed_cost"] = _plain(unattributed.get(name, Decimal(0)))
+        summary = _read_json(storage.join(output_path, "_reconcile", f"{name}.json"))
+        period["usage_matched_share"] = summary.get("usage_matched_share")
+        period["cur_total"] = summary.get("cur_total")
+        period["estimated_total"] = summary.get("estimated_total")
+        period["drift"] = summary.get("drift", [])
+    return list(periods.values())
+
+
+def quality_results(output_path: str) -> list[dict[str, Any]]:
+    """The newest quality results of each job (the invocation job, each reconciled period)."""
+    folder = storage.join(output_path, "_quality")
+    if not storage.exists(folder):
+        return []
+    newest: dict[str, dict[str, Any]] = {}
+    for path in storage.list_dir(folder)[1]:
+        if path.endswith(".json"):
+            result = _read_json(path)
+            newest[result.get("job", path)] = result  # files sort by run id, oldest first
+    return [newest[job] for job in sorted(newest)]
+
+
+def _newest_json(output_path: str, folder: str) -> dict[str, Any]:
+    path = storage.join(output_path, folder)
+    if not storage.exists(path):
+        return {}
+    files = [f for f in storage.list_dir(path)[1] if f.endswith(".json")]
+    return _read_json(files[-1]) if files else {}
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    return json.loads(storage.read_text(path)) if storage.exists(path) else {}
+
+
+def _plain(value: Any) -> Any:
+    """Decimals as exact text, dates as ISO text, for JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")  # positional: 0E-12 would be 0.000000000000
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

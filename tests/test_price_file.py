@@ -1,0 +1,240 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.reference.price_file import default_pricing_path, load_prices
+from helpers import HAIKU, NOVA, PRICE_HEADER, price, write_csv
+
+
+def load(tmp_path, rows, header=None):
+    return load_prices(write_csv(tmp_path / "prices.csv", rows, header))
+
+
+def error_of(tmp_path, rows, header=None) -> str:
+    with pytest.raises(UsageError) as caught:
+        load(tmp_path, rows, header)
+    return str(caught.value)
+
+
+def test_load_prices_parses_decimals_dates_and_defaults(tmp_path):
+    row = price(inp="0.035", tier="", min_input_tokens="", currency="", effective_to="2026-07-01")
+    [parsed] = load(tmp_path, [row])
+    assert parsed.input_per_mtok == Decimal("0.035")
+    assert parsed.tier == "standard" and parsed.min_input_tokens == 0 and parsed.currency == "USD"
+    assert parsed.effective_from == date(2026, 1, 1) and parsed.effective_to == date(2026, 7, 1)
+    assert parsed.row == 2
+
+
+def test_load_prices_accepts_decimal_text_forms_exactly(tmp_path):
+    rows = [price(inp=".5", out="5.", cr="0.000001", cw="12")]
+    [parsed] = load(tmp_path, rows)
+    got = (
+        parsed.input_per_mtok,
+        parsed.output_per_mtok,
+        parsed.cache_read_per_mtok,
+        parsed.cache_write_per_mtok,
+    )
+    assert got == (Decimal("0.5"), Decimal("5"), Decimal("0.000001"), Decimal("12"))
+
+
+def test_load_prices_accepts_only_required_columns(tmp_path):
+    required = [
+        "model",
+        "region",
+        "routing",
+        "input_per_mtok",
+        "output_per_mtok",
+        "cache_read_per_mtok",
+        "cache_write_per_mtok",
+        "effective_from",
+    ]
+    row = {k: v for k, v in price().items() if k in required}
+    assert len(load(tmp_path, [row], required)) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "column", "words"),
+    [
+        ({"input_per_mtok": "-1.00"}, "input_per_mtok", "negative"),
+        ({"output_per_mtok": "abc"}, "output_per_mtok", "decimal"),
+        ({"output_per_mtok": "1e-3"}, "output_per_mtok", "decimal"),
+        ({"cache_read_per_mtok": "0.1234567"}, "cache_read_per_mtok", "6 decimal"),
+        ({"cache_write_per_mtok": ""}, "cache_write_per_mtok", "required"),
+        ({"model": ""}, "model", "required"),
+        ({"model": f"us.{HAIKU}"}, "model", "routing prefix"),
+        (
+            {"model": f"arn:aws:bedrock:us-east-1::foundation-model/{HAIKU}"},
+            "model",
+            "routing prefix",
+        ),
+        ({"region": "US East"}, "region", "Region code"),
+        ({"routing": "cross_region"}, "routing", "in_region, geo, global"),
+        ({"tier": "reserved"}, "tier", "standard, priority, flex, batch"),
+        ({"min_input_tokens": "-5"}, "min_input_tokens", "whole number"),
+        ({"effective_from": "07-01-2026"}, "effective_from", "ISO date"),
+        ({"effective_to": "2026-02-30"}, "effective_to", "ISO date"),
+        ({"effective_to": "2026-01-01"}, "effective_to", "after effective_from"),
+        ({"currency": "EUR"}, "currency", "USD"),
+        ({"input_per_mtok": "1000000"}, "input_per_mtok", "below"),
+    ],
+)
+def test_load_prices_names_row_and_column_of_an_invalid_value(tmp_path, overrides, column, words):
+    message = error_of(tmp_path, [price(NOVA), price(**overrides)])
+    assert "prices.csv" in message and "row 3" in message and f"column {column}" in message
+    assert words in message
+
+
+def test_load_prices_rejects_unknown_and_missing_columns(tmp_path):
+    unknown = error_of(tmp_path, [{**price(), "discount": "5"}], [*PRICE_HEADER, "discount"])
+    assert "row 1" in unknown and "unknown column 'discount'" in unknown
+    header = [h for h in PRICE_HEADER if h != "cache_read_per_mtok"]
+    missing = error_of(tmp_path, [{k: v for k, v in price().items() if k in header}], header)
+    assert "missing required column 'cache_read_per_mtok'" in missing
+
+
+def test_load_prices_rejects_overlapping_equally_specific_rows(tmp_path):
+    rows = [price(), price(inp="2.00", effective_from="2026-03-01")]
+    message = error_of(tmp_path, rows)
+    assert "overlapping rows: rows 2 and 3" in message
+
+
+def test_load_prices_rejects_duplicate_rows(tmp_path):
+    assert "duplicate rows: rows 2 and 3" in error_of(tmp_path, [price(), price()])
+
+
+def test_load_prices_accepts_adjacent_windows_and_different_specificity(tmp_path):
+    rows = [
+        price(effective_to="2026-07-01"),
+        price(inp="0.80", effective_from="2026-07-01"),
+        price(region="us-east-1"),
+        price(routing="global"),
+        price(min_input_tokens="200000"),
+    ]
+    assert len(load(tmp_path, rows)) == 5
+
+
+def test_load_prices_rejects_a_short_row_and_an_empty_file(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text(",".join(PRICE_HEADER) + "\n" + HAIKU + ",*,*\n")
+    with pytest.raises(UsageError, match="row 2: expected 13 fields, found 3"):
+        load_prices(str(path))
+    path.write_text("")
+    with pytest.raises(UsageError, match="empty file"):
+        load_prices(str(path))
+
+
+def test_load_prices_reports_a_missing_file(tmp_path):
+    with pytest.raises(UsageError, match="cannot read the file"):
+        load_prices(str(tmp_path / "nope.csv"))
+
+
+def test_shipped_price_table_is_valid_and_every_row_has_a_source():
+    rows = load_prices(default_pricing_path())
+    assert len(rows) > 100
+    assert all(r.source for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("model", "routing", "one_hour"),
+    [
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "global", "6.00"),
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", "geo", "6.60"),
+        ("anthropic.claude-opus-4-5-20251101-v1:0", "global", "10.00"),
+        ("anthropic.claude-haiku-4-5-20251001-v1:0", "geo", "2.20"),
+    ],
+)
+def test_shipped_price_table_has_published_one_hour_cache_write_prices(model, routing, one_hour):
+    rows = [
+        r
+        for r in load_prices(default_pricing_path())
+        if (r.model, r.region, r.routing, r.tier, r.min_input_tokens)
+        == (model, "*", routing, "standard", 0)
+    ]
+    assert [r.cache_write_1h_per_mtok for r in rows] == [Decimal(one_hour)]
+
+
+@pytest.mark.parametrize(
+    ("model", "region", "routing", "tier", "figures"),
+    [
+        (
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "*",
+            "global",
+            "standard",
+            ("3.00", "15.00", "0.30", "3.75"),
+        ),
+        (
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "*",
+            "geo",
+            "standard",
+            ("3.30", "16.50", "0.33", "4.125"),
+        ),
+        (
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "us-gov-west-1",
+            "*",
+            "standard",
+            ("3.60", "18.00", "0.36", "4.50"),
+        ),
+        (
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+            "*",
+            "global",
+            "standard",
+            ("1.00", "5.00", "0.10", "1.25"),
+        ),
+        (
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+            "*",
+            "geo",
+            "standard",
+            ("1.10", "5.50", "0.11", "1.375"),
+        ),
+        (
+            "anthropic.claude-opus-4-5-20251101-v1:0",
+            "*",
+            "geo",
+            "standard",
+            ("5.50", "27.50", "0.55", "6.875"),
+        ),
+        (
+            "anthropic.claude-3-5-haiku-20241022-v1:0",
+            "*",
+            "*",
+            "standard",
+            ("0.80", "4.00", "0.08", "1.00"),
+        ),
+        ("amazon.nova-micro-v1:0", "us-east-1", "*", "standard", ("0.035", "0.14", "0.00875", "0")),
+        (
+            "amazon.nova-micro-v1:0",
+            "eu-central-1",
+            "*",
+            "standard",
+            ("0.046", "0.184", "0.0115", "0"),
+        ),
+        ("amazon.nova-pro-v1:0", "us-east-1", "*", "priority", ("1.40", "5.60", "0.35", "0")),
+        ("amazon.nova-pro-v1:0", "us-east-1", "*", "flex", ("0.40", "1.60", "0.10", "0")),
+        (
+            "meta.llama3-3-70b-instruct-v1:0",
+            "us-east-1",
+            "*",
+            "standard",
+            ("0.72", "0.72", "0", "0"),
+        ),
+        ("amazon.titan-embed-text-v2:0", "us-east-1", "*", "standard", ("0.02", "0", "0", "0")),
+    ],
+)
+def test_shipped_price_table_matches_published_figures(model, region, routing, tier, figures):
+    rows = [
+        r
+        for r in load_prices(default_pricing_path())
+        if (r.model, r.region, r.routing, r.tier, r.min_input_tokens)
+        == (model, region, routing, tier, 0)
+    ]
+    assert len(rows) == 1
+    r = rows[0]
+    got = (r.input_per_mtok, r.output_per_mtok, r.cache_read_per_mtok, r.cache_write_per_mtok)
+    assert got == tuple(Decimal(f) for f in figures)
