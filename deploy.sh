@@ -162,7 +162,7 @@ lf_batch() {  # operation request-json-or-file://
   [ -z "$failed" ] || [ "$failed" = None ] || { echo "deploy.sh: lake formation $1: $failed" >&2; return 1; }
 }
 
-lf_tables() { printf '%s\n' invocations allocations reconciliation; }  # as access.LF_TABLES
+lf_tables() { printf '%s\n' invocations allocations reconciliation; }  # as lake_formation.LF_TABLES
 # The data-cell filters deploy.sh made (bc-*) on one table, as name<TAB>table lines
 lf_filters() {
   aws lakeformation list-data-cells-filter --table "{\"CatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"Name\": \"$1\"}" \

@@ -10,7 +10,7 @@ import pytest
 from botocore.validate import validate_parameters
 
 from bedrock_costs.contract.errors import UsageError
-from bedrock_costs.deploy import access
+from bedrock_costs.deploy import access, lake_formation
 from bedrock_costs.deploy.access import load
 
 ROLE = "arn:aws:iam::111122223333:role/acme-athena"
@@ -73,10 +73,10 @@ def test_rules_rows_per_grantee_tenant_and_account_with_blank_meaning_any(tmp_pa
 
 def test_lake_formation_filters_and_grants_are_valid_requests(tmp_path):
     rules = load(write(tmp_path, ACCESS))
-    filters = access.data_cells_filters(rules, "111122223333", "bc_db")
+    filters = lake_formation.data_cells_filters(rules, "111122223333", "bc_db")
     by_table = {(f["TableName"], f["Name"]): f["RowFilter"] for f in filters}
-    acme = access.filter_name(access.Grant("principal", ROLE))
-    auditor = access.filter_name(
+    acme = lake_formation.filter_name(access.Grant("principal", ROLE))
+    auditor = lake_formation.filter_name(
         access.Grant("principal", "arn:aws:iam::111122223333:user/auditor")
     )
     assert acme.startswith("bc-acme-athena-") and auditor.startswith("bc-auditor-")
@@ -90,7 +90,7 @@ def test_lake_formation_filters_and_grants_are_valid_requests(tmp_path):
         validate_parameters(
             {"TableData": data}, LF.operation_model("CreateDataCellsFilter").input_shape
         )
-    grants = access.principal_grants(rules, "111122223333", "bc_db")
+    grants = lake_formation.principal_grants(rules, "111122223333", "bc_db")
     validate_parameters(grants, LF.operation_model("BatchGrantPermissions").input_shape)
     selects = [
         (
@@ -111,7 +111,7 @@ def test_lake_formation_filters_and_grants_are_valid_requests(tmp_path):
 
 
 def test_the_jobs_role_and_the_quicksight_reader_grants_are_valid_and_skip_the_quarantine():
-    batch = access.job_role_grants(
+    batch = lake_formation.job_role_grants(
         "arn:aws:iam::1:role/jobs",
         "111122223333",
         "bc_db",

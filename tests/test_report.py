@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from bedrock_costs.report.page import usd
+from bedrock_costs.report.html import usd
 from helpers import QUICK_JVM
 
 BIN = Path(sys.executable).parent

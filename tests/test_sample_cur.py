@@ -16,7 +16,7 @@ from bedrock_costs.billing.focus import from_estimates
 from bedrock_costs.io.tables import read_table
 from bedrock_costs.reference.price_file import check_no_ambiguity, default_pricing_path, load_prices
 from bedrock_costs.reference.price_refresh import Refresh
-from bedrock_costs.sample import cur as sample_cur
+from bedrock_costs.sample import planted as sample_cur
 from bedrock_costs.sample.cur_lines import MARKETPLACE_MODEL
 
 END = date(2026, 10, 31)

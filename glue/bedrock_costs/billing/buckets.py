@@ -62,33 +62,7 @@ def call_kinds(invocations: DataFrame, *, by_principal: bool) -> DataFrame:
     (`cache_write_1h`) writes. `list_unit_price` is the price the estimate used, per million
     tokens (per unit for per-unit models); price x usage is the estimate exactly.
     """
-    five_minute_tokens = F.col("cache_write_tokens") - F.coalesce(
-        F.col("cache_write_1h_tokens"), F.lit(0)
-    )
-    one_hour_cost = F.coalesce(F.col("cache_write_1h_cost"), F.lit(0).cast("decimal(1,0)"))
-    parts = [
-        (INPUT, F.col("input_tokens"), F.col("input_cost")),
-        (OUTPUT, F.col("output_tokens"), F.col("output_cost")),
-        (CACHE_READ, F.col("cache_read_tokens"), F.col("cache_read_cost")),
-        (CACHE_WRITE, five_minute_tokens, F.col("cache_write_cost") - one_hour_cost),
-        (CACHE_WRITE_1H, F.col("cache_write_1h_tokens"), F.col("cache_write_1h_cost")),
-    ]
-    kinds = [
-        F.struct(
-            F.lit(kind).alias("kind"),
-            usage.cast(USAGE_TYPE).alias("usage"),
-            cost.cast(COST_TYPE).alias("cost"),
-        )
-        for kind, usage, cost in parts
-    ]
-    kinds.append(
-        F.struct(
-            F.col("unit_kind").alias("kind"),
-            F.col("units").cast(USAGE_TYPE).alias("usage"),
-            F.col("unit_cost").cast(COST_TYPE).alias("cost"),
-        )
-    )
-    exploded = invocations.select("*", F.explode(F.array(*kinds)).alias("_k")).where(
+    exploded = invocations.select("*", F.explode(F.array(*_kinds())).alias("_k")).where(
         F.col("_k.usage") > 0
     )
     usage, cost = F.col("_k.usage"), F.col("_k.cost")
@@ -117,6 +91,30 @@ def call_kinds(invocations: DataFrame, *, by_principal: bool) -> DataFrame:
         cost.alias("estimated_cost"),
         unit_price.alias("list_unit_price"),
     )
+
+
+def _kinds() -> list[Column]:
+    """A call's billed kinds as (kind, usage, cost) structs; cache writes split as CUR does."""
+    five_minute_tokens = F.col("cache_write_tokens") - F.coalesce(
+        F.col("cache_write_1h_tokens"), F.lit(0)
+    )
+    one_hour_cost = F.coalesce(F.col("cache_write_1h_cost"), F.lit(0).cast("decimal(1,0)"))
+    parts = [
+        (F.lit(INPUT), F.col("input_tokens"), F.col("input_cost")),
+        (F.lit(OUTPUT), F.col("output_tokens"), F.col("output_cost")),
+        (F.lit(CACHE_READ), F.col("cache_read_tokens"), F.col("cache_read_cost")),
+        (F.lit(CACHE_WRITE), five_minute_tokens, F.col("cache_write_cost") - one_hour_cost),
+        (F.lit(CACHE_WRITE_1H), F.col("cache_write_1h_tokens"), F.col("cache_write_1h_cost")),
+        (F.col("unit_kind"), F.col("units"), F.col("unit_cost")),  # per-unit models
+    ]
+    return [
+        F.struct(
+            kind.alias("kind"),
+            usage.cast(USAGE_TYPE).alias("usage"),
+            cost.cast(COST_TYPE).alias("cost"),
+        )
+        for kind, usage, cost in parts
+    ]
 
 
 def routing_class(routing: Column) -> Column:

@@ -43,21 +43,6 @@ DATASET_ACTIONS = (
     "quicksight:CancelIngestion",
     "quicksight:UpdateDataSetPermissions",
 )
-DASHBOARD_ACTIONS = (
-    "quicksight:DescribeDashboard",
-    "quicksight:ListDashboardVersions",
-    "quicksight:UpdateDashboardPermissions",
-    "quicksight:QueryDashboard",
-    "quicksight:UpdateDashboard",
-    "quicksight:DeleteDashboard",
-    "quicksight:DescribeDashboardPermissions",
-    "quicksight:UpdateDashboardPublishedVersion",
-)
-DASHBOARD_READER_ACTIONS = (
-    "quicksight:DescribeDashboard",
-    "quicksight:ListDashboardVersions",
-    "quicksight:QueryDashboard",
-)
 _TYPES = {"string": "STRING", "bigint": "INTEGER", "date": "DATETIME", "double": "DECIMAL"}
 
 
@@ -88,7 +73,7 @@ def data_set_id(prefix: str, view: str) -> str:
     return f"{prefix}-{view.replace('_', '-')}"
 
 
-def _arn(account: str, region: str, kind: str, name: str) -> str:
+def arn(account: str, region: str, kind: str, name: str) -> str:
     return f"arn:aws:quicksight:{region}:{account}:{kind}/{name}"
 
 
@@ -103,7 +88,7 @@ def data_set(
     rules: str | None = None,
 ) -> dict:
     """CreateDataSet parameters for one view (or rules table); `rules`: its RLS dataset id."""
-    source = _arn(account, region, "datasource", data_source_id(prefix))
+    source = arn(account, region, "datasource", data_source_id(prefix))
     kinds = COLUMNS.get(view) or tuple((c, "string") for c in access_file.RULE_COLUMNS[view])
     table_id = view.replace("_", "-")
     request = {
@@ -141,7 +126,7 @@ def data_set(
     if rules:
         request["RowLevelPermissionDataSet"] = {
             "Namespace": "default",
-            "Arn": _arn(account, region, "dataset", rules),
+            "Arn": arn(account, region, "dataset", rules),
             "PermissionPolicy": "GRANT_ACCESS",
             "FormatVersion": "VERSION_1",
             "Status": "ENABLED",
@@ -164,178 +149,6 @@ def _input_column(name: str, kind: str) -> dict:
     if kind == "double":
         column["SubType"] = "FLOAT"
     return column
-
-
-# --- the dashboard -------------------------------------------------------------------------
-def dashboard_id(prefix: str) -> str:
-    return f"{prefix}-costs"
-
-
-def grantee_arn(owner: str, grant: access_file.Grant) -> str:
-    """A QuickSight user or group ARN in the owner's identity Region and namespace."""
-    head, _, path = owner.partition(":user/") if ":user/" in owner else owner.partition(":group/")
-    namespace = path.split("/", 1)[0] or "default"
-    return f"{head}:{grant.kind}/{namespace}/{grant.name}"
-
-
-def _column(data_set: str, name: str) -> dict:
-    return {"DataSetIdentifier": data_set, "ColumnName": name}
-
-
-def _dimension(field_id: str, data_set: str, name: str, date: bool = False) -> dict:
-    if date:
-        field = {"FieldId": field_id, "Column": _column(data_set, name), "DateGranularity": "DAY"}
-        return {"DateDimensionField": field}
-    return {"CategoricalDimensionField": {"FieldId": field_id, "Column": _column(data_set, name)}}
-
-
-def _sum(field_id: str, data_set: str, name: str) -> dict:
-    return {
-        "NumericalMeasureField": {
-            "FieldId": field_id,
-            "Column": _column(data_set, name),
-            "AggregationFunction": {"SimpleNumericalAggregation": "SUM"},
-        }
-    }
-
-
-def _title(text: str) -> dict:
-    return {"Visibility": "VISIBLE", "FormatText": {"PlainText": text}}
-
-
-def _bar(visual_id: str, title: str, data_set: str, category: str, value: str) -> dict:
-    wells = {
-        "Category": [_dimension(f"{visual_id}-category", data_set, category)],
-        "Values": [_sum(f"{visual_id}-value", data_set, value)],
-    }
-    return {
-        "BarChartVisual": {
-            "VisualId": visual_id,
-            "Title": _title(title),
-            "ChartConfiguration": {
-                "FieldWells": {"BarChartAggregatedFieldWells": wells},
-                "Orientation": "HORIZONTAL",
-            },
-        }
-    }
-
-
-def dashboard_definition(account: str, region: str, prefix: str) -> dict:
-    """Two sheets over the view datasets: estimated costs, and the bill (reconciled)."""
-    declared = ("daily_cost_by_model", "daily_cost_by_principal", "reconciliation_status")
-    declarations = [
-        {
-            "Identifier": view,
-            "DataSetArn": _arn(account, region, "dataset", data_set_id(prefix, view)),
-        }
-        for view in declared
-    ]
-    by_model, by_principal, bill = declared
-    daily = {
-        "LineChartVisual": {
-            "VisualId": "daily-cost-by-model",
-            "Title": _title("Estimated cost per day by model (USD)"),
-            "ChartConfiguration": {
-                "FieldWells": {
-                    "LineChartAggregatedFieldWells": {
-                        "Category": [_dimension("day", by_model, "usage_date", date=True)],
-                        "Values": [_sum("cost", by_model, "cost_usd")],
-                        "Colors": [_dimension("model", by_model, "model")],
-                    }
-                }
-            },
-        }
-    }
-    principals = {
-        "TableVisual": {
-            "VisualId": "top-principals",
-            "Title": _title("Cost by principal (USD)"),
-            "ChartConfiguration": {
-                "FieldWells": {
-                    "TableAggregatedFieldWells": {
-                        "GroupBy": [
-                            _dimension("principal-type", by_principal, "principal_type"),
-                            _dimension("principal-name", by_principal, "principal_name"),
-                        ],
-                        "Values": [
-                            _sum("principal-calls", by_principal, "calls"),
-                            _sum("principal-cost", by_principal, "cost_usd"),
-                        ],
-                    }
-                },
-                "SortConfiguration": {
-                    "RowSort": [{"FieldSort": {"FieldId": "principal-cost", "Direction": "DESC"}}]
-                },
-            },
-        }
-    }
-    return {
-        "DataSetIdentifierDeclarations": declarations,
-        "Sheets": [
-            {
-                "SheetId": "estimated-costs",
-                "Name": "Estimated costs",
-                "Visuals": [
-                    daily,
-                    _bar("cost-by-tenant", "Cost by tenant (USD)", by_model, "tenant", "cost_usd"),
-                    _bar(
-                        "cost-by-pricing-status",
-                        "Calls by pricing status",
-                        by_model,
-                        "pricing_status",
-                        "calls",
-                    ),
-                    principals,
-                ],
-            },
-            {
-                "SheetId": "bill",
-                "Name": "Bill (CUR reconciliation)",
-                "Visuals": [
-                    _bar(
-                        "billed-by-status",
-                        "Billed by reconciliation status (USD)",
-                        bill,
-                        "status",
-                        "billed_usd",
-                    ),
-                    _bar("billed-by-model", "Billed by model (USD)", bill, "model", "billed_usd"),
-                ],
-            },
-        ],
-    }
-
-
-def dashboard(
-    account: str, region: str, prefix: str, owner: str, readers: tuple[str, ...] = ()
-) -> dict:
-    """CreateDashboard parameters: the owner manages it, readers (access grants) view it."""
-    permissions = [{"Principal": owner, "Actions": list(DASHBOARD_ACTIONS)}]
-    permissions += [{"Principal": r, "Actions": list(DASHBOARD_READER_ACTIONS)} for r in readers]
-    return {
-        "AwsAccountId": account,
-        "DashboardId": dashboard_id(prefix),
-        "Name": f"Bedrock costs ({prefix})",
-        "Definition": dashboard_definition(account, region, prefix),
-        "Permissions": permissions,
-        "VersionDescription": "deployed by bedrock-costs deploy.sh",
-        "DashboardPublishOptions": {
-            "AdHocFilteringOption": {"AvailabilityStatus": "ENABLED"},
-            "ExportToCSVOption": {"AvailabilityStatus": "ENABLED"},
-        },
-        "Tags": [{"Key": "app", "Value": "bedrock-costs"}],
-    }
-
-
-def dashboard_update(request: dict) -> dict:
-    """UpdateDashboard parameters (a new version; deploy.sh then publishes it)."""
-    return {k: v for k, v in request.items() if k not in ("Permissions", "Tags")}
-
-
-def dashboard_permissions(request: dict) -> dict:
-    """UpdateDashboardPermissions parameters granting what the create request grants."""
-    keys = ("AwsAccountId", "DashboardId")
-    return {**{k: request[k] for k in keys}, "GrantPermissions": request["Permissions"]}
 
 
 def _write(folder: Path, name: str, request: dict) -> None:
@@ -373,6 +186,13 @@ def main(argv: list[str] | None = None) -> int:
         _write(folder, f"dataset-{order:02d}-{name}.json", request)
         _write(folder, f"dataset-{order:02d}-{name}-update.json", data_set_update(request))
     if args.dashboard:
+        from bedrock_costs.deploy.dashboard import (
+            dashboard,
+            dashboard_permissions,
+            dashboard_update,
+            grantee_arn,
+        )
+
         grants = access.of_kind("user", "group") if access else ()
         readers = tuple(grantee_arn(args.principal, g) for g in grants)
         request = dashboard(args.account, args.region, args.prefix, args.principal, readers)

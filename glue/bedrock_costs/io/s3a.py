@@ -50,7 +50,8 @@ def fetch_jars(folder: Path | None = None) -> list[str]:
                 name = member.name.rsplit("/", 1)[-1]
                 if name in JARS:
                     extracted = tar.extractfile(member)
-                    assert extracted is not None
+                    if extracted is None:
+                        raise RuntimeError(f"{archive.name}: {member.name} is not a file")
                     partial = folder / f".{name}.part"
                     partial.write_bytes(extracted.read())
                     partial.replace(folder / name)

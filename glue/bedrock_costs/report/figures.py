@@ -7,22 +7,20 @@ and quality summaries under the output folder. Money stays exact: decimals trave
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
-from bedrock_costs.contract.vocabulary import CACHE_WRITE_1H, PRICED, TOKEN_KINDS, UNATTRIBUTED
+from bedrock_costs.contract.vocabulary import CACHE_WRITE_1H, PRICED, TOKEN_KINDS
 from bedrock_costs.invocations.costs import choose_price_rows, per_mtok_cost, prices_frame
-from bedrock_costs.io import storage
 from bedrock_costs.reference.price_file import PriceRow
+from bedrock_costs.report.summaries import newest_json, quality_results, reconciliation
+from bedrock_costs.report.values import MAX_ROWS, one_row, plain
 
 TOP = 20  # values per tag, principals
-MAX_ROWS = 100_000  # of any aggregate brought to the driver (days x models stays far below)
 OTHER, UNTAGGED = "(other)", "(untagged)"
 
 
@@ -77,7 +75,7 @@ def report_data(
         "unpriced": unpriced_calls(calls),
         "quarantine": quarantine_counts(spark, database),
         "reconciliation": reconciliation(spark, output_path, database),
-        "latest_run": _newest_json(output_path, "_runs"),
+        "latest_run": newest_json(output_path, "_runs"),
         "quality": quality_results(output_path),
     }
     return data
@@ -85,16 +83,17 @@ def report_data(
 
 def overview(calls: DataFrame) -> dict[str, Any]:
     priced = F.col("pricing_status") == PRICED
-    row = calls.agg(
-        F.count(F.lit(1)).alias("calls"),
-        F.count_if(priced).alias("priced_calls"),
-        F.sum("total_cost").alias("total_cost"),
-        F.min("usage_date").alias("first_day"),
-        F.max("usage_date").alias("last_day"),
-        *[F.sum(f"{kind}_tokens").alias(f"{kind}_tokens") for kind in _TOKEN_KINDS],
-    ).first()
-    assert row is not None
-    return _plain(row.asDict())
+    row = one_row(
+        calls.agg(
+            F.count(F.lit(1)).alias("calls"),
+            F.count_if(priced).alias("priced_calls"),
+            F.sum("total_cost").alias("total_cost"),
+            F.min("usage_date").alias("first_day"),
+            F.max("usage_date").alias("last_day"),
+            *[F.sum(f"{kind}_tokens").alias(f"{kind}_tokens") for kind in _TOKEN_KINDS],
+        )
+    )
+    return plain(row.asDict())
 
 
 _TOKEN_KINDS = tuple(k for k in TOKEN_KINDS if k != CACHE_WRITE_1H)  # the token columns
@@ -109,7 +108,7 @@ def daily_by_model(calls: DataFrame) -> list[dict[str, Any]]:
         .orderBy("usage_date", F.desc("cost"), "model")
         .take(MAX_ROWS)
     )
-    return [_plain(r.asDict()) for r in rows]
+    return [plain(r.asDict()) for r in rows]
 
 
 def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -151,14 +150,15 @@ def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str,
     for row in rows:
         item = row.asDict()
         result[item.pop("tag")].append(item)
-    untagged = calls.agg(
-        *[
-            measure.alias(f"{c}|{name}")
-            for c in tag_columns
-            for name, measure in _measures_where(F.col(c).isNull()).items()
-        ]
-    ).first()
-    assert untagged is not None
+    untagged = one_row(
+        calls.agg(
+            *[
+                measure.alias(f"{c}|{name}")
+                for c in tag_columns
+                for name, measure in _measures_where(F.col(c).isNull()).items()
+            ]
+        )
+    )
     for column, values in result.items():
         if untagged[f"{column}|calls"]:
             values.append(
@@ -169,7 +169,7 @@ def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str,
                 }
             )
         values.sort(key=lambda r: (r["cost"] is None, -(r["cost"] or 0), r["value"]))
-    return {column: [_plain(r) for r in values] for column, values in result.items()}
+    return {column: [plain(r) for r in values] for column, values in result.items()}
 
 
 def _measures_where(condition: Column) -> dict[str, Column]:
@@ -192,7 +192,7 @@ def top_principals(calls: DataFrame) -> list[dict[str, Any]]:
         .orderBy(F.desc_nulls_last("cost"), F.desc("calls"), "principal_name")
         .take(TOP)
     )
-    return [_plain(r.asDict()) for r in rows]
+    return [plain(r.asDict()) for r in rows]
 
 
 def cache_effect(
@@ -231,7 +231,7 @@ def cache_effect(
         item["read_savings"] = item["reads_at_input_price"] - item["cache_read_cost"]
         item["write_premium"] = item["cache_write_cost"] - item["writes_at_input_price"]
         item["net_saving"] = item["read_savings"] - item["write_premium"]
-        result.append(_plain(item))
+        result.append(plain(item))
     return result
 
 
@@ -243,7 +243,7 @@ def unpriced_calls(calls: DataFrame) -> list[dict[str, Any]]:
         .orderBy(F.desc("calls"), "pricing_status", "model_id")
         .take(MAX_ROWS)
     )
-    return [_plain(r.asDict()) for r in rows]
+    return [plain(r.asDict()) for r in rows]
 
 
 def quarantine_counts(spark: SparkSession, database: str) -> list[dict[str, Any]]:
@@ -257,89 +257,4 @@ def quarantine_counts(spark: SparkSession, database: str) -> list[dict[str, Any]
         .orderBy(F.desc("lines"), "reason")
         .take(MAX_ROWS)
     )
-    return [_plain(r.asDict()) for r in rows]
-
-
-def reconciliation(spark: SparkSession, output_path: str, database: str) -> list[dict[str, Any]]:
-    """Per reconciled billing period: buckets by status, unattributed dollars, the summary's
-    matched share and price drift. Empty when reconciliation has not run."""
-    if not spark.catalog.tableExists(f"{database}.reconciliation"):
-        return []
-    statuses = (
-        spark.table(f"`{database}`.`reconciliation`")
-        .groupBy("billing_period", "status")
-        .agg(
-            F.count(F.lit(1)).alias("buckets"),
-            F.sum("cur_unblended_cost").alias("cur_cost"),
-            F.sum("estimated_cost").alias("estimated_cost"),
-        )
-        .orderBy("billing_period", "status")
-        .take(MAX_ROWS)
-    )
-    unattributed = {
-        r["billing_period"]: r["cost"]
-        for r in spark.table(f"`{database}`.`allocations`")
-        .groupBy("billing_period")
-        .agg(
-            F.sum(
-                F.when(F.col("allocation") == UNATTRIBUTED, F.col("allocated_cost")).otherwise(
-                    F.lit(0)
-                )
-            ).alias("cost")
-        )
-        .take(MAX_ROWS)
-    }
-    periods: dict[str, dict[str, Any]] = {}
-    for row in statuses:
-        period = periods.setdefault(
-            row["billing_period"], {"billing_period": row["billing_period"], "statuses": []}
-        )
-        period["statuses"].append(
-            _plain({k: row[k] for k in ("status", "buckets", "cur_cost", "estimated_cost")})
-        )
-    for name, period in periods.items():
-        period["unattributed_cost"] = _plain(unattributed.get(name, Decimal(0)))
-        summary = _read_json(storage.join(output_path, "_reconcile", f"{name}.json"))
-        period["usage_matched_share"] = summary.get("usage_matched_share")
-        period["cur_total"] = summary.get("cur_total")
-        period["estimated_total"] = summary.get("estimated_total")
-        period["drift"] = summary.get("drift", [])
-    return list(periods.values())
-
-
-def quality_results(output_path: str) -> list[dict[str, Any]]:
-    """The newest quality results of each job (the invocation job, each reconciled period)."""
-    folder = storage.join(output_path, "_quality")
-    if not storage.exists(folder):
-        return []
-    newest: dict[str, dict[str, Any]] = {}
-    for path in storage.list_dir(folder)[1]:
-        if path.endswith(".json"):
-            result = _read_json(path)
-            newest[result.get("job", path)] = result  # files sort by run id, oldest first
-    return [newest[job] for job in sorted(newest)]
-
-
-def _newest_json(output_path: str, folder: str) -> dict[str, Any]:
-    path = storage.join(output_path, folder)
-    if not storage.exists(path):
-        return {}
-    files = [f for f in storage.list_dir(path)[1] if f.endswith(".json")]
-    return _read_json(files[-1]) if files else {}
-
-
-def _read_json(path: str) -> dict[str, Any]:
-    return json.loads(storage.read_text(path)) if storage.exists(path) else {}
-
-
-def _plain(value: Any) -> Any:
-    """Decimals as exact text, dates as ISO text, for JSON."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value, "f")  # positional: 0E-12 would be 0.000000000000
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return [plain(r.asDict()) for r in rows]

@@ -2,7 +2,7 @@
 
 The bill is built from what each generated call is billed for (`sample_traffic.Billed`), priced
 with the shipped price tables in Python — an oracle independent of the Spark job. On top of
-that, discrepancies a reconciliation must find are planted (the constants below say where):
+that, discrepancies a reconciliation must find are planted (sample/planted.py says where):
 
 - logs_missing: a Region billed for Nova Lite whose invocation logs were never delivered;
 - price_change: Nova Micro in us-east-1 billed at a higher rate from the 4th sample day,
@@ -36,20 +36,20 @@ from bedrock_costs.reference.unit_price_file import (
     default_unit_pricing_path,
     load_unit_prices,
 )
-from bedrock_costs.sample.cur_lines import MILLION, billed_line, cur_row
-from bedrock_costs.sample.traffic import ACCOUNTS, Billed
+from bedrock_costs.sample.cur_lines import MILLION, billed_line
+from bedrock_costs.sample.planted import (
+    PRICE_CHANGE,
+    PRICE_CHANGE_DAY,
+    PRICE_FACTOR,
+    UNIT_CHANGE,
+    UNIT_CHANGE_DAY,
+    other_service_rows,
+    planted_rows,
+)
+from bedrock_costs.sample.traffic import Billed
 
 EXPORT_NAME = "bedrock-costs-demo"
 BUCKET_URI = f"s3://example-cur-bucket/cur/{EXPORT_NAME}"
-# What is planted (days count from the first sample day):
-LOGS_MISSING = (ACCOUNTS[1], "eu-west-1", "amazon.nova-lite-v1:0")  # account, Region, model
-PRICE_CHANGE = ("us-east-1", "amazon.nova-micro-v1:0")  # from day 3, 1.2 x the table's price
-PRICE_CHANGE_DAY, PRICE_FACTOR = 3, Decimal("1.2")
-CREDIT = (ACCOUNTS[0], Decimal("-25.00"))  # account, amount (and a tax line of TAX)
-TAX = Decimal("3.10")
-UNIT_CHANGE = ("us-east-1", "amazon.nova-pro-v1:0", "output")  # 1M tokens from day 2
-UNIT_CHANGE_DAY = 2
-UNMAPPED = "USE1-NovaSonic-speech-input-tokens"
 
 
 @dataclass
@@ -127,7 +127,7 @@ class BillBook:
 
 def write_cur(spark: SparkSession, root: Path, book: BillBook, first: date, last: date) -> dict:
     """Write the export under `root` (data/ and metadata/ per billing period); return counts."""
-    rows = [*_usage_rows(book, first), *_planted_rows(first, last), *_other_service_rows(first)]
+    rows = [*_usage_rows(book, first), *planted_rows(first, last), *other_service_rows(first)]
     by_period: dict[str, list[dict]] = defaultdict(list)
     for values in rows:
         by_period[values["line_item_usage_start_date"].strftime("%Y-%m")].append(values)
@@ -167,121 +167,6 @@ def _usage_rows(book: BillBook, first: date) -> list[dict]:
             )
         )
     return rows
-
-
-def _planted_rows(first: date, last: date) -> list[dict]:
-    account, region, model = LOGS_MISSING
-    role = f"arn:aws:sts::{account}:assumed-role/SearchServiceRole/svc-prod"
-    rows = []
-    day = first
-    while day <= last:
-        n = (day - first).days
-        for kind, tokens, per_mtok in (
-            ("input", 2_400_000 + 10_000 * n, Decimal("0.078")),
-            ("output", 380_000 + 1_000 * n, Decimal("0.312")),
-        ):
-            usage = Decimal(tokens)
-            rows.append(
-                billed_line(
-                    day,
-                    account,
-                    region,
-                    role,
-                    model,
-                    "in_region",
-                    kind,
-                    "",
-                    usage,
-                    usage * per_mtok / MILLION,
-                    per_mtok,
-                )
-            )
-        usage = Decimal(150_000)
-        rows.append(
-            cur_row(
-                day,
-                ACCOUNTS[0],
-                UNMAPPED,
-                "Usage",
-                "AmazonBedrock",
-                "Amazon Bedrock",
-                "AWS",
-                "us-east-1",
-                f"arn:aws:sts::{ACCOUNTS[0]}:assumed-role/SupportBotRole/svc-prod",
-                usage / 1000,
-                "1K tokens",
-                Decimal("0.0034"),
-                usage * Decimal("0.0034") / 1000,
-                "Amazon Bedrock speech input tokens",
-            )
-        )
-        day += timedelta(days=1)
-    credit_account, credit = CREDIT
-    middle = first + (last - first) / 2
-    for line_type, amount, description in (
-        ("Credit", credit, "AWS promotional credit applied to Amazon Bedrock Service"),
-        ("Tax", TAX, "Tax for Amazon Bedrock Service"),
-    ):
-        usage_type = (
-            "USE1-Claude4.5Sonnet-input-tokens-cross-region-global" if line_type == "Credit" else ""
-        )
-        rows.append(
-            cur_row(
-                middle,
-                credit_account,
-                usage_type,
-                line_type,
-                "AmazonBedrockService",
-                "Amazon Bedrock Service",
-                "AWS",
-                "us-east-1" if usage_type else None,
-                None,
-                Decimal(0),
-                None,
-                None,
-                amount,
-                description,
-            )
-        )
-    return rows
-
-
-def _other_service_rows(first: date) -> list[dict]:
-    """Not Bedrock: what a real export is mostly made of, and reconciliation must leave out."""
-    return [
-        cur_row(
-            first,
-            ACCOUNTS[0],
-            "USE1-TimedStorage-ByteHrs",
-            "Usage",
-            "AmazonS3",
-            "Amazon Simple Storage Service",
-            "AWS",
-            "us-east-1",
-            None,
-            Decimal("12.5"),
-            "GB-Mo",
-            Decimal("0.023"),
-            Decimal("0.2875"),
-            "S3 storage for invocation logs",
-        ),
-        cur_row(
-            first,
-            ACCOUNTS[1],
-            "USE1-BoxUsage:m5.large",
-            "Usage",
-            "AmazonEC2",
-            "Amazon Elastic Compute Cloud",
-            "AWS",
-            "us-east-1",
-            None,
-            Decimal(24),
-            "Hrs",
-            Decimal("0.096"),
-            Decimal("2.304"),
-            "m5.large On Demand Linux",
-        ),
-    ]
 
 
 def _write_period(spark: SparkSession, root: Path, period: str, rows: list[tuple]) -> None:

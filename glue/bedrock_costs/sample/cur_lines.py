@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bedrock_costs.reference.usage_types import REGION_CODES
-from bedrock_costs.sample.traffic import ACCOUNTS
+from bedrock_costs.sample.routes import ACCOUNTS
 
 PAYER = ACCOUNTS[0]
 MILLION = Decimal(1_000_000)

@@ -10,14 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bedrock_costs.invocations.log_files import PERMISSION_MARKER
-from bedrock_costs.sample.traffic import (
-    ACCOUNTS,
-    Billed,
-    Draws,
-    build_record,
-    profile_rows,
-    routes,
-)
+from bedrock_costs.sample.routes import ACCOUNTS, profile_rows, routes
+from bedrock_costs.sample.traffic import Billed, Draws, build_record
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

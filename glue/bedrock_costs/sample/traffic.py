@@ -6,7 +6,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-ACCOUNTS = ("111122223333", "444455556666", "777788889999")
+from bedrock_costs.sample.routes import Route
+
 _WORDS = (
     "order invoice refund shipment policy customer account billing summary translate review "
     "contract clause risk onboarding ticket escalation incident latency region forecast margin "
@@ -34,21 +35,6 @@ class Draws:
 
 
 @dataclass(frozen=True)
-class Route:
-    """One kind of traffic: a modelId form, where it is called from, and how."""
-
-    model_id: str
-    regions: tuple[str, ...]
-    operations: tuple[str, ...]
-    weight: float
-    cache: bool = False
-    embedding: bool = False
-    image: bool = False
-    billed: str | None = None  # the base model AWS bills; None: not billed per call
-    billed_routing: str = "in_region"  # in_region, geo or global, as the price table says
-
-
-@dataclass(frozen=True)
 class Billed:
     """What one sample call is billed for: the ground truth the synthetic CUR is built from."""
 
@@ -57,105 +43,6 @@ class Billed:
     tokens: dict[str, int]  # input, output, cache_read, cache_write (all TTLs)
     cache_write_1h: int
     images: tuple[int, int, str] | None  # count, larger side, quality
-
-
-def routes(account: str) -> list[Route]:
-    sonnet, haiku = (
-        "anthropic.claude-sonnet-4-5-20250929-v1:0",
-        "anthropic.claude-haiku-4-5-20251001-v1:0",
-    )
-    chat, stream = ("Converse", "ConverseStream"), ("InvokeModel", "InvokeModelWithResponseStream")
-    opus, claude35, llama = (
-        "anthropic.claude-opus-4-5-20251101-v1:0",
-        "anthropic.claude-3-5-haiku-20241022-v1:0",
-        "meta.llama3-3-70b-instruct-v1:0",
-    )
-    micro, lite, pro = ("amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0")
-    embed, image = ("amazon.titan-embed-text-v2:0", "amazon.titan-image-generator-v2:0")
-    east, west = ("us-east-1",), ("us-west-2",)
-    return [
-        Route(
-            f"global.{sonnet}",
-            (*east, *west),
-            chat,
-            18,
-            True,
-            billed=sonnet,
-            billed_routing="global",
-        ),
-        Route(
-            f"us.{haiku}",
-            (*east, *west),
-            chat + stream,
-            16,
-            True,
-            billed=haiku,
-            billed_routing="geo",
-        ),
-        Route(f"eu.{haiku}", ("eu-central-1",), chat, 8, True, billed=haiku, billed_routing="geo"),
-        Route(f"us.{sonnet}", ("us-east-2",), chat, 5, True, billed=sonnet, billed_routing="geo"),
-        Route(claude35, west, stream, 6, billed=claude35),
-        Route(f"us.{micro}", east, chat, 10, billed=micro, billed_routing="geo"),
-        Route(lite, east, chat, 7, billed=lite),
-        Route(pro, east, chat, 4, cache=True, billed=pro),
-        Route(llama, east, ("InvokeModel",), 3, billed=llama),
-        Route(
-            f"arn:aws:bedrock:us-east-1::foundation-model/{embed}",
-            east,
-            ("InvokeModel",),
-            8,
-            embedding=True,
-            billed=embed,
-        ),
-        Route(image, east, ("InvokeModel",), 2, image=True, billed=image),
-        Route(
-            f"arn:aws:bedrock:us-west-2:{account}:inference-profile/global.{opus}",
-            west,
-            chat,
-            3,
-            cache=True,
-            billed=opus,
-            billed_routing="global",
-        ),
-        Route(
-            _app_profile(account, "us-east-1", 0),
-            east,
-            chat,
-            6,
-            cache=True,
-            billed=sonnet,
-            billed_routing="geo",
-        ),
-        Route(_app_profile(account, "us-west-2", 1), west, chat, 4, billed=pro),
-        Route(
-            f"arn:aws:bedrock:us-east-1:{account}:provisioned-model/pt{account[:4]}abcdef",
-            ("us-east-1",),
-            ("InvokeModel",),
-            0.5,
-        ),
-    ]
-
-
-def _app_profile(account: str, region: str, n: int) -> str:
-    return (
-        f"arn:aws:bedrock:{region}:{account}:application-inference-profile/{account[-6:]}app{n:03d}"
-    )
-
-
-def profile_rows() -> list[tuple[str, str]]:
-    """What each sample application profile was created from (the profiles CSV)."""
-    rows = []
-    for account in ACCOUNTS:
-        rows.append(
-            (_app_profile(account, "us-east-1", 0), "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
-        )
-        rows.append(
-            (
-                _app_profile(account, "us-west-2", 1),
-                "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0",
-            )
-        )
-    return rows
 
 
 # (raw key, share of calls carrying it, value pool): common, rare, spaced and mixed-case keys;
@@ -182,7 +69,6 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> t
     region = rng.choice(route.regions)
     operation = rng.choice(route.operations)
     failed = rng.random() < 0.02
-    one_hour = 0
     prompt = writer.text(30, 250)
     tokens = _tokens(rng, route, prompt, failed)
     record: dict = {
@@ -203,36 +89,49 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> t
             "cacheWriteInputTokenCount": tokens["cache_write"],
         },
     }
+    output, one_hour = _record_output(writer, route, operation, tokens, failed)
+    record.update(output)
+    record.update(_routing_and_tags(rng, region, operation))
+    images = None
+    if route.image and not failed:
+        config = record["input"]["inputBodyJson"]["imageGenerationConfig"]
+        images = (config["numberOfImages"], config["width"], config["quality"])
+    billed = Billed(route.billed, route.billed_routing, tokens, one_hour, images)
+    return record, billed
+
+
+def _record_output(
+    writer: Draws, route: Route, operation: str, tokens: dict[str, int], failed: bool
+) -> tuple[dict, int]:
+    """The record's errorCode or output, and the 1-hour cache writes its body says."""
+    rng = writer.rng
     if failed:
-        record["errorCode"] = rng.choice(
-            ("ThrottlingException", "ValidationException", "ModelTimeoutException")
-        )
-    elif route.image:
-        record["output"] = {"outputContentType": "application/json"}
-    elif not route.embedding:
-        answer = writer.text(10, 120)
-        body, one_hour = _output_body(
-            rng,
-            operation,
-            answer,
-            tokens,
-            long_ttl="anthropic.claude" in route.model_id and "3-5" not in route.model_id,
-        )
-        record["output"] = {
-            "outputContentType": "application/json",
-            "outputBodyJson": body,
-            "outputTokenCount": tokens["output"],
+        error = ("ThrottlingException", "ValidationException", "ModelTimeoutException")
+        return {"errorCode": rng.choice(error)}, 0
+    if route.image:
+        return {"output": {"outputContentType": "application/json"}}, 0
+    if route.embedding:
+        vector = {
+            "embedding": [round(rng.uniform(-1, 1), 4) for _ in range(8)],
+            "inputTextTokenCount": tokens["input"],
         }
-    else:
-        record["output"] = {
-            "outputContentType": "application/json",
-            "outputBodyJson": {
-                "embedding": [round(rng.uniform(-1, 1), 4) for _ in range(8)],
-                "inputTextTokenCount": tokens["input"],
-            },
-        }
+        return {"output": {"outputContentType": "application/json", "outputBodyJson": vector}}, 0
+    answer = writer.text(10, 120)
+    long_ttl = "anthropic.claude" in route.model_id and "3-5" not in route.model_id
+    body, one_hour = _output_body(rng, operation, answer, tokens, long_ttl=long_ttl)
+    output = {
+        "outputContentType": "application/json",
+        "outputBodyJson": body,
+        "outputTokenCount": tokens["output"],
+    }
+    return {"output": output}, one_hour
+
+
+def _routing_and_tags(rng: random.Random, region: str, operation: str) -> dict:
+    """Where the call was served (sometimes logged), and its requestMetadata tags."""
+    fields: dict = {}
     if rng.random() < 0.3:
-        record["inferenceRegion"] = {
+        fields["inferenceRegion"] = {
             "us-east-1": "us-east-2",
             "us-west-2": "us-east-1",
             "us-east-2": "us-west-2",
@@ -240,13 +139,8 @@ def build_record(writer: Draws, account: str, route: Route, when: datetime) -> t
         }[region]
     metadata = {key: rng.choice(values) for key, share, values in TAG_KEYS if rng.random() < share}
     if metadata and (operation.startswith("Converse") or rng.random() < 0.5):
-        record["requestMetadata"] = metadata
-    images = None
-    if route.image and not failed:
-        config = record["input"]["inputBodyJson"]["imageGenerationConfig"]
-        images = (config["numberOfImages"], config["width"], config["quality"])
-    billed = Billed(route.billed, route.billed_routing, tokens, one_hour, images)
-    return record, billed
+        fields["requestMetadata"] = metadata
+    return fields
 
 
 def _tokens(rng: random.Random, route: Route, prompt: str, failed: bool) -> dict[str, int]:
@@ -309,25 +203,7 @@ def _output_body(
     written = tokens["cache_write"]
     one_hour = rng.choice((0, 0, written, written // 3)) if written and long_ttl else 0
     if operation.startswith("Converse"):
-        details = [
-            {"ttl": ttl, "inputTokens": n}
-            for ttl, n in (("1h", one_hour), ("5m", written - one_hour))
-            if n
-        ]
-        converse = {
-            "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
-            "stopReason": "end_turn",
-            "metrics": {"latencyMs": latency},
-            "usage": {
-                "inputTokens": tokens["input"],
-                "outputTokens": tokens["output"],
-                "cacheReadInputTokens": tokens["cache_read"],
-                "cacheWriteInputTokens": tokens["cache_write"],
-                "totalTokens": sum(tokens.values()),
-                **({"cacheDetails": details} if details else {}),
-            },
-        }
-        return converse, one_hour
+        return _converse_body(answer, tokens, latency, one_hour), one_hour
     usage = {
         "input_tokens": tokens["input"],
         "output_tokens": tokens["output"],
@@ -338,6 +214,35 @@ def _output_body(
             "ephemeral_5m_input_tokens": written - one_hour,
         },
     }
+    return _anthropic_body(operation, answer, tokens, latency, usage), one_hour
+
+
+def _converse_body(answer: str, tokens: dict[str, int], latency: int, one_hour: int) -> dict:
+    written = tokens["cache_write"]
+    details = [
+        {"ttl": ttl, "inputTokens": n}
+        for ttl, n in (("1h", one_hour), ("5m", written - one_hour))
+        if n
+    ]
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
+        "stopReason": "end_turn",
+        "metrics": {"latencyMs": latency},
+        "usage": {
+            "inputTokens": tokens["input"],
+            "outputTokens": tokens["output"],
+            "cacheReadInputTokens": tokens["cache_read"],
+            "cacheWriteInputTokens": tokens["cache_write"],
+            "totalTokens": sum(tokens.values()),
+            **({"cacheDetails": details} if details else {}),
+        },
+    }
+
+
+def _anthropic_body(
+    operation: str, answer: str, tokens: dict[str, int], latency: int, usage: dict
+) -> object:
+    """The Anthropic-native InvokeModel body, or its response stream's events."""
     if operation == "InvokeModel":
         message = {
             "id": "msg_01",
@@ -347,7 +252,7 @@ def _output_body(
             "stop_reason": "end_turn",
             "usage": usage,
         }
-        return message, one_hour
+        return message
     events = [
         {"type": "message_start", "message": {"usage": usage}},
         {"type": "content_block_delta", "delta": {"type": "text_delta", "text": answer}},
@@ -362,4 +267,4 @@ def _output_body(
         },
         "[DONE]",
     ]
-    return events, one_hour
+    return events

@@ -1,185 +1,32 @@
-"""Every setting of the jobs in one place: the frozen configs, their defaults, and one table of
-settings from which the command line and the Glue adapter both build them.
-
-A default is the config dataclass's field default, nothing else: the command line's help, the
-Glue job's default arguments (`python -m bedrock_costs.entry.glue defaults`) and a config built
-in code all read it from there.
-"""
+"""The settings table: every option of the jobs, how the command line and the Glue adapter
+spell it, and the one mapping from given values to the frozen configs both use."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bedrock_costs.contract.errors import UsageError
-from bedrock_costs.contract.vocabulary import (
-    OUR_FORMAT,
-    PRICING_FORMATS,
-    QUALITY_POLICIES,
-    SERVICE_TIERS,
-    STANDARD_TIER,
+from bedrock_costs.config.jobs import (
+    FocusConfig,
+    QualityConfig,
+    ReconcileConfig,
+    RunConfig,
+    as_days,
+    as_period,
+    as_share,
+    as_text,
+    as_whole,
+    parse_date,
+    parse_policies,
 )
-from bedrock_costs.reference.price_file import default_pricing_path
+from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.vocabulary import PRICING_FORMATS, SERVICE_TIERS
 
 CLI, GLUE = "cli", "glue"  # how a setting is spelled: --start-date or --start_date
 UNSET = "none"  # a Glue argument with this value (or empty) is not set
-
-
-@dataclass(frozen=True)
-class QualityConfig:
-    """Thresholds and per-check policy overrides (`--quality-policy NAME=fail|warn`).
-
-    Check names are validated by the quality package when a job's inputs are checked.
-    """
-
-    min_priced_share: float = 0.95
-    min_matched_share: float = 0.90
-    policies: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name, share in (
-            ("--min-priced-share", self.min_priced_share),
-            ("--min-matched-share", self.min_matched_share),
-        ):
-            if not 0 <= share <= 1:
-                raise UsageError(f"{name} must be between 0 and 1, not {share}")
-        for name, policy in self.policies.items():
-            if policy not in QUALITY_POLICIES:
-                raise UsageError(f"quality policy for {name} must be fail or warn, not {policy!r}")
-
-    def policy(self, check: str, default: str) -> str:
-        return self.policies.get(check, default)
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """The invocation-cost job (`bedrock-costs run`, jobs/invocation_costs.py)."""
-
-    logs_path: str
-    output_path: str
-    pricing_path: str = field(default_factory=default_pricing_path)
-    profiles_path: str | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    database: str = "bedrock_costs"
-    max_tag_columns: int = 50
-    pricing_format: str = OUR_FORMAT
-    default_tier: str = STANDARD_TIER
-    unit_pricing_path: str | None = None  # None: the per-unit table shipped in pricing/
-    quality: QualityConfig = field(default_factory=QualityConfig)
-
-    def __post_init__(self) -> None:
-        if (self.start_date is None) != (self.end_date is None):
-            raise UsageError("--start-date and --end-date go together")
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise UsageError(f"--end-date {self.end_date} is before --start-date {self.start_date}")
-        check_database(self.database)
-        if self.pricing_format not in PRICING_FORMATS:
-            raise UsageError(f"--pricing-format must be one of {', '.join(PRICING_FORMATS)}")
-        if self.default_tier not in SERVICE_TIERS:
-            raise UsageError(f"--default-tier must be one of {', '.join(SERVICE_TIERS)}")
-        if self.max_tag_columns < 0:
-            raise UsageError("--max-tag-columns must be 0 or more")
-
-    @property
-    def window(self) -> tuple[date, date] | None:
-        if self.start_date is None or self.end_date is None:
-            return None
-        return self.start_date, self.end_date
-
-
-@dataclass(frozen=True)
-class ReconcileConfig:
-    """CUR reconciliation (`bedrock-costs reconcile`, jobs/cur_reconcile.py)."""
-
-    output_path: str
-    cur_path: str
-    billing_period: str | None = None  # None: every period the export holds
-    pricing_path: str = field(default_factory=default_pricing_path)
-    database: str = RunConfig.database
-    quality: QualityConfig = field(default_factory=QualityConfig)
-
-    def __post_init__(self) -> None:
-        check_database(self.database)
-        if self.billing_period is not None:
-            check_period(self.billing_period)
-
-
-@dataclass(frozen=True)
-class FocusConfig:
-    """The FOCUS export (`bedrock-costs focus`; the Glue reconcile job runs it per period)."""
-
-    output_path: str
-    billing_period: str | None = None  # None: every month with invocations
-    database: str = RunConfig.database
-
-    def __post_init__(self) -> None:
-        check_database(self.database)
-        if self.billing_period is not None:
-            check_period(self.billing_period)
-
-
-def check_database(name: str) -> str:
-    if not name.replace("_", "").isalnum() or not name.islower():
-        raise UsageError(f"--database must be lower-case letters, digits and _, got {name!r}")
-    return name
-
-
-def check_period(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise UsageError(f"--billing-period expects YYYY-MM, got {text!r}")
-    return text
-
-
-def parse_date(text: str, option: str) -> date:
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option} expects a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _text(text: str, option: str) -> str:
-    return text
-
-
-def _whole(text: str, option: str) -> int:
-    if not text.strip().isdigit():
-        raise UsageError(f"{option} expects a whole number, got {text!r}")
-    return int(text)
-
-
-def _days(text: str, option: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"{option} expects a whole number of days, got {text!r}")
-    return int(text)
-
-
-def _share(text: str, option: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise UsageError(f"{option} expects a number between 0 and 1, got {text!r}") from None
-
-
-def _period(text: str, option: str) -> str:
-    return check_period(text)
-
-
-def parse_policies(text: str, option: str = "--quality-policy") -> dict[str, str]:
-    """`NAME=fail|warn` pairs, comma-separated (the command line's repeats are joined)."""
-    policies = {}
-    for item in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, policy = item.partition("=")
-        if not sep:
-            raise UsageError(f"{option} takes NAME=fail or NAME=warn, not {item!r}")
-        policies[name.strip()] = policy.strip()
-    return policies
 
 
 @dataclass(frozen=True)
@@ -191,7 +38,7 @@ class Setting:
     flag: str
     help: str
     target: type = RunConfig
-    parse: Callable[[str, str], Any] = _text
+    parse: Callable[[str, str], Any] = as_text
     required: bool = False
     glue_required: bool = False  # required by the Glue job although optional on the CLI
     metavar: str = "PATH"
@@ -235,6 +82,17 @@ def _settings(*settings: Setting, target: type) -> tuple[Setting, ...]:
 
 def _output(help_: str) -> Setting:
     return Setting("output_path", "--output", help_, required=True)
+
+
+def _billing_period(default_help: str) -> Setting:
+    return Setting(
+        "billing_period",
+        "--billing-period",
+        "only this period",
+        parse=as_period,
+        metavar="YYYY-MM",
+        default_help=default_help,
+    )
 
 
 DATABASE = Setting("database", "--database", "catalog database", metavar="NAME")
@@ -288,7 +146,7 @@ RUN_SETTINGS = (
         "trailing_days",
         "--trailing-days",
         "the window of the last N UTC days, today included (in place of the two dates)",
-        parse=_days,
+        parse=as_days,
         metavar="N",
     ),
     DATABASE,
@@ -296,7 +154,7 @@ RUN_SETTINGS = (
         "max_tag_columns",
         "--max-tag-columns",
         "most tag_<key> columns to promote",
-        parse=_whole,
+        parse=as_whole,
         metavar="N",
     ),
     Setting(
@@ -318,7 +176,7 @@ RUN_SETTINGS = (
         "--min-priced-share",
         "the priced_share quality check's threshold, 0..1",
         target=QualityConfig,
-        parse=_share,
+        parse=as_share,
         metavar="F",
     ),
     POLICIES,
@@ -332,14 +190,7 @@ RECONCILE_SETTINGS = _settings(
         "BILLING_PERIOD=YYYY-MM folder; local or s3://",
         required=True,
     ),
-    Setting(
-        "billing_period",
-        "--billing-period",
-        "only this period",
-        parse=_period,
-        metavar="YYYY-MM",
-        default_help="every one found",
-    ),
+    _billing_period("every one found"),
     Setting(
         "pricing_path",
         "--pricing",
@@ -353,7 +204,7 @@ RECONCILE_SETTINGS = _settings(
         "--min-matched-share",
         "the usage_matched_share quality check's threshold, 0..1",
         target=QualityConfig,
-        parse=_share,
+        parse=as_share,
         metavar="F",
     ),
     POLICIES,
@@ -361,14 +212,7 @@ RECONCILE_SETTINGS = _settings(
 )
 FOCUS_SETTINGS = _settings(
     _output("the run's --output"),
-    Setting(
-        "billing_period",
-        "--billing-period",
-        "only this period",
-        parse=_period,
-        metavar="YYYY-MM",
-        default_help="every month with invocations",
-    ),
+    _billing_period("every month with invocations"),
     DATABASE,
     target=FocusConfig,
 )

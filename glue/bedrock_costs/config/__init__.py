@@ -1,0 +1,49 @@
+"""Every setting of the jobs in one place: the frozen configs and their defaults (jobs), and
+the one settings table from which the command line and the Glue adapter both build them
+(settings)."""
+
+from bedrock_costs.config.jobs import (
+    FocusConfig,
+    QualityConfig,
+    ReconcileConfig,
+    RunConfig,
+    check_database,
+    check_period,
+    parse_date,
+    parse_policies,
+)
+from bedrock_costs.config.settings import (
+    CLI,
+    FOCUS_SETTINGS,
+    GLUE,
+    RECONCILE_SETTINGS,
+    RUN_SETTINGS,
+    UNSET,
+    Setting,
+    default_text,
+    focus_config,
+    reconcile_config,
+    run_config,
+)
+
+__all__ = [
+    "CLI",
+    "FOCUS_SETTINGS",
+    "GLUE",
+    "RECONCILE_SETTINGS",
+    "RUN_SETTINGS",
+    "UNSET",
+    "FocusConfig",
+    "QualityConfig",
+    "ReconcileConfig",
+    "RunConfig",
+    "Setting",
+    "check_database",
+    "check_period",
+    "default_text",
+    "focus_config",
+    "parse_date",
+    "parse_policies",
+    "reconcile_config",
+    "run_config",
+]
