@@ -376,18 +376,19 @@ fi
 TABLE_OPTIONS=()
 [ "$LAKE_FORMATION" = 0 ] || TABLE_OPTIONS+=(--no-projection)
 [ "$LAKE_FORMATION" = 0 ] || [ -z "$TENANT_COLUMN" ] || TABLE_OPTIONS+=(--tag-column "$TENANT_COLUMN")
-for table in invocations quarantine reconciliation allocations focus $( [ -z "$ACCESS" ] || echo access_rules access_rules_accounts); do
-  PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.glue_tables --table "$table" --output "$OUTPUT" \
-           --rules-location "${ARTIFACTS}access/$table/" "${TABLE_OPTIONS[@]}")
-  ACTION=$("$PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["action"])' "$PLAN")
-  INPUT=$("$PYTHON" -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["table_input"]))' "$PLAN")
+TABLE_NAMES=(invocations quarantine reconciliation allocations focus)
+[ -z "$ACCESS" ] || TABLE_NAMES+=(access_rules access_rules_accounts)
+TABLE_PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.glue_tables \
+  --output "$OUTPUT" --rules-root "${ARTIFACTS}access/" "${TABLE_OPTIONS[@]}" \
+  $(printf -- '--table %s ' "${TABLE_NAMES[@]}")) || die "could not plan the Glue tables"
+while IFS=$'\t' read -r ACTION table INPUT; do
   say "$ACTION" "glue table $DATABASE.$table"
   case "$ACTION" in
     create) run aws glue create-table --database-name "$DATABASE" --table-input "$INPUT" ;;
     update) record glue UpdateTable "{\"DatabaseName\": \"$DATABASE\", \"TableInput\": $INPUT}"
             run aws glue update-table --database-name "$DATABASE" --table-input "$INPUT" ;;
   esac
-done
+done <<< "$TABLE_PLAN"
 
 # 3c. Athena: a workgroup writing query results under the output, and the dashboard views
 WORKGROUP="$PREFIX"

@@ -68,6 +68,11 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "1")
         .config("spark.sql.adaptive.enabled", "false")
+        # Tiny inputs: compiling generated Java for every query costs more than running it, so
+        # expressions are interpreted here (the same results by Spark's own guarantee). The
+        # demo, the standalone cluster and the S3 runs keep whole-stage code generation.
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(home / "warehouse"))
         .config(

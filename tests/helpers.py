@@ -263,6 +263,9 @@ def aws_env(endpoint: str) -> dict[str, str]:
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": endpoint,
+        # moto answers an operation it lacks with HTTP 500, which the SDK would retry with
+        # backoff (seconds per call); a server on loopback needs no retries
+        "AWS_MAX_ATTEMPTS": "1",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
 

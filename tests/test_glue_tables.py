@@ -1,7 +1,9 @@
 import copy
+import io
+import json
 
 from bedrock_costs.contract import schemas
-from bedrock_costs.deploy.glue_tables import TABLES, plan, table_input
+from bedrock_costs.deploy.glue_tables import TABLES, main, plan, table_input
 
 OUT = "s3://b/costs/"
 
@@ -60,3 +62,24 @@ def test_without_projection_every_projection_key_goes_and_the_tenant_column_is_d
     names = [c["Name"] for c in update["StorageDescriptor"]["Columns"]]
     assert names == [*schemas.load("invocations").names, "tag_tenant"]  # not the partition key
     assert plan(wanted, update)[0] == "unchanged"
+
+
+def test_one_call_plans_every_table_against_the_catalog_on_stdin(monkeypatch, capsys):
+    _, have = plan(table_input("quarantine", OUT), None)
+    catalog = {"TableList": [have]}  # a GetTables response: only quarantine exists
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(catalog)))
+    tables = ["invocations", "quarantine", "access_rules"]
+    argv = ["--output", OUT, "--rules-root", "s3://b/costs/_deploy/access/"]
+    assert main([*argv, *(a for t in tables for a in ("--table", t))]) == 0
+    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(action, table) for action, table, _ in lines] == [
+        ("create", "invocations"),
+        ("unchanged", "quarantine"),
+        ("create", "access_rules"),
+    ]
+    rules = json.loads(lines[2][2])["StorageDescriptor"]["Location"]
+    assert rules == "s3://b/costs/_deploy/access/access_rules/"
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"Table": have})))  # a GetTable
+    assert main(["--output", OUT, "--table", "invocations", "--table", "quarantine"]) == 0
+    actions = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
+    assert actions == ["create", "unchanged"]  # one table's definition is not another's

@@ -112,31 +112,33 @@ def plan(wanted: dict, existing: dict | None) -> tuple[str, dict]:
 def _existing(found: dict, table: str) -> dict | None:
     """The table's current definition from GetTable ({"Table"}) or GetTables ({"TableList"})."""
     if "Table" in found:
-        return found["Table"]
+        return found["Table"] if found["Table"].get("Name") == table else None
     return next((t for t in found.get("TableList") or [] if t.get("Name") == table), None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print {"action", "table_input"} for a table; the catalog's current definitions (a
-    GetTable or GetTables response) come on stdin."""
+    """Print `action<TAB>table<TAB>table-input-json`, one line per --table (one process for
+    all: each start costs the deploy a fraction of a second); the catalog's current
+    definitions (a GetTable or GetTables response) come on stdin."""
     parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.glue_tables")
-    parser.add_argument("--table", required=True, choices=(*TABLES, *access.RULE_COLUMNS))
+    parser.add_argument(
+        "--table", required=True, action="append", choices=(*TABLES, *access.RULE_COLUMNS)
+    )
     parser.add_argument("--output", required=True, help="the tables' s3:// root")
-    parser.add_argument("--rules-location", help="s3:// folder of a rules table's CSV")
+    parser.add_argument("--rules-root", help="s3:// folder of the rules tables' CSV folders")
     parser.add_argument("--no-projection", action="store_true")
     parser.add_argument("--tag-column", action="append", default=[], help="declare this column")
     args = parser.parse_args(argv)
     text = sys.stdin.read().strip()
-    existing = _existing(json.loads(text), args.table) if text else None
-    if args.table in access.RULE_COLUMNS:
-        wanted = access.rules_table_input(args.table, args.rules_location)
-    else:
-        extra = tuple(args.tag_column) if args.table == "invocations" else ()
-        wanted = table_input(
-            args.table, args.output, projection=not args.no_projection, extra=extra
-        )
-    action, wanted = plan(wanted, existing)
-    print(json.dumps({"action": action, "table_input": wanted}))
+    current = json.loads(text) if text else None
+    for table in args.table:
+        if table in access.RULE_COLUMNS:
+            wanted = access.rules_table_input(table, f"{args.rules_root or ''}{table}/")
+        else:
+            extra = tuple(args.tag_column) if table == "invocations" else ()
+            wanted = table_input(table, args.output, projection=not args.no_projection, extra=extra)
+        action, wanted = plan(wanted, _existing(current, table) if current else None)
+        print(f"{action}\t{table}\t{json.dumps(wanted)}")
     return 0
 
 
