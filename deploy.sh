@@ -145,6 +145,17 @@ if found:
     print(json.dumps({f: found[0].get(f) for f in fields} if fields else found[0]))
 PY
 }
+# A filter of a ListDataCellsFilter response as the TableData deploy.sh sends, or null
+pick_filter() {  # response database table name
+  "$PYTHON" - "$@" <<'PY'
+import json, sys
+found = json.loads(sys.argv[1] or "{}").get("DataCellsFilters") or []
+keys = ("TableCatalogId", "DatabaseName", "TableName", "Name", "RowFilter", "ColumnWildcard")
+database, table, name = sys.argv[2:5]
+have = [f for f in found if (f.get("DatabaseName"), f.get("TableName"), f.get("Name")) == (database, table, name)]
+print(json.dumps({k: have[0].get(k) for k in keys} if have else None))
+PY
+}
 workgroup_named() { aws athena list-work-groups --query "WorkGroups[?Name=='$1'].Name" --output text; }
 
 # With BC_PLAN_DIR set, the API parameters of update calls are also written there as JSON
@@ -162,11 +173,19 @@ lf_batch() {  # operation request-json-or-file://
   [ -z "$failed" ] || [ "$failed" = None ] || { echo "deploy.sh: lake formation $1: $failed" >&2; return 1; }
 }
 
-lf_tables() { printf '%s\n' invocations allocations reconciliation; }  # as lake_formation.LF_TABLES
-# The data-cell filters deploy.sh made (bc-*) on one table, as name<TAB>table lines
+# The data-cell filters of the database, as a ListDataCellsFilter response (one call for all)
+lf_filters_json() {
+  aws lakeformation list-data-cells-filter --output json 2>/dev/null || echo '{}'
+}
+# Those deploy.sh made (bc-*), as table<TAB>name lines
 lf_filters() {
-  aws lakeformation list-data-cells-filter --table "{\"CatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"Name\": \"$1\"}" \
-    --query "DataCellsFilters[?starts_with(Name, 'bc-')].[Name, TableName]" --output text 2>/dev/null || true
+  "$PYTHON" - "$1" "$DATABASE" <<'PY'
+import json, sys
+found = json.loads(sys.argv[1] or "{}").get("DataCellsFilters") or []
+for f in found:
+    if f.get("DatabaseName") == sys.argv[2] and f.get("Name", "").startswith("bc-"):
+        print(f"{f['TableName']}\t{f['Name']}")
+PY
 }
 
 delete_filter() {  # table name
@@ -176,13 +195,11 @@ delete_filter() {  # table name
 }
 
 destroy_lake_formation() {
-  local table name _ location
-  for table in $(lf_tables); do
-    while IFS=$'\t' read -r name _; do
-      [ -n "$name" ] || continue
-      delete_filter "$table" "$name"
-    done < <(lf_filters "$table")
-  done
+  local table name location
+  while IFS=$'\t' read -r table name; do
+    [ -n "$name" ] || continue
+    delete_filter "$table" "$name"
+  done < <(lf_filters "$(lf_filters_json)")
   [ -n "$OUTPUT" ] || { echo "deploy.sh: warning: without --output the Lake Formation location stays registered" >&2; return 0; }
   OUTPUT=$(s3_uri --output "$OUTPUT")
   location="arn:aws:s3:::$(bucket_of "$OUTPUT")/$(key_of "$OUTPUT")"; location=${location%/}
@@ -424,11 +441,11 @@ if [ "$LAKE_FORMATION" = 1 ]; then
   say grant "lake formation permissions: $ROLE$( [ -z "$QS_PRINCIPAL" ] || echo " and $QS_PRINCIPAL")"
   if [ -n "$ACCESS" ]; then
     declare -A WANTED=()
+    HAVE_FILTERS=$(lf_filters_json)
     while IFS= read -r data; do
       name=$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["TableName"] + "\t" + d["Name"])' "$data")
       table=${name%%$'\t'*}; name=${name#*$'\t'}; WANTED["$table/$name"]=1
-      have=$(aws lakeformation list-data-cells-filter --table "{\"CatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"Name\": \"$table\"}" \
-        --query "DataCellsFilters[?Name=='$name'] | [0].{TableCatalogId: TableCatalogId, DatabaseName: DatabaseName, TableName: TableName, Name: Name, RowFilter: RowFilter, ColumnWildcard: ColumnWildcard}" --output json)
+      have=$(pick_filter "$HAVE_FILTERS" "$DATABASE" "$table" "$name")
       record lakeformation CreateDataCellsFilter "{\"TableData\": $data}"
       record lakeformation UpdateDataCellsFilter "{\"TableData\": $data}"
       if [ "$have" = "null" ]; then
@@ -441,12 +458,10 @@ if [ "$LAKE_FORMATION" = 1 ]; then
         run aws lakeformation update-data-cells-filter --table-data "$data"
       fi
     done < "$BUILD/access/filters.jsonl"
-    for table in $(lf_tables); do  # filters of grants no longer in the access file
-      while IFS=$'\t' read -r name _; do
-        [ -n "$name" ] && [ -z "${WANTED["$table/$name"]:-}" ] || continue
-        delete_filter "$table" "$name"
-      done < <(lf_filters "$table")
-    done
+    while IFS=$'\t' read -r table name; do  # filters of grants no longer in the access file
+      [ -n "$name" ] && [ -z "${WANTED["$table/$name"]:-}" ] || continue
+      delete_filter "$table" "$name"
+    done < <(lf_filters "$HAVE_FILTERS")
     if [ -s "$BUILD/access/grants.json" ]; then
       say grant "lake formation SELECT through the filters to the access file's IAM principals"
       record lakeformation BatchGrantPermissions "$(cat "$BUILD/access/grants.json")"
