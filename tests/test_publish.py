@@ -35,7 +35,16 @@ def test_both_tables_are_published_when_the_block_ends(spark, live):
     assert ids(spark, live, "a") == {"a-new"} and staging.published == {
         "a": ["usage_date=2026-07-14"]
     }
-    assert not any((live / "_staging").iterdir())
+    assert not (live / "_staging").exists()
+
+
+def test_another_runs_staging_is_left_alone(spark, live):
+    other = live / "_staging" / "other-run" / "a"
+    other.mkdir(parents=True)
+    with staged_publish(str(live), "mine") as staging:
+        staging.write("a", day_frame(spark, ["a-mine"], date(2026, 7, 15)))
+        staging.replace("a", {"2026-07-15"})
+    assert [p.name for p in (live / "_staging").iterdir()] == ["other-run"] and other.is_dir()
 
 
 @pytest.mark.parametrize("where", ["inside the block", "publishing the second table"])
@@ -57,4 +66,4 @@ def test_an_exception_publishes_nothing_and_removes_the_staging(spark, live, mon
         if where == "inside the block":
             raise OSError("injected")
     assert {t: ids(spark, live, t) for t in ("a", "b")} == before
-    assert not any((live / "_staging").iterdir())
+    assert not (live / "_staging").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -63,6 +64,13 @@ def delete_tree(path: str) -> None:
         aws.delete_prefix(path)
     else:
         shutil.rmtree(local(path), ignore_errors=True)
+
+
+def remove_if_empty(path: str) -> None:
+    """Remove a local folder that holds nothing (S3 has no empty folders)."""
+    if not is_s3(path):
+        with contextlib.suppress(OSError):  # not empty (another run's staging), or gone
+            local(path).rmdir()
 
 
 def spark_path(path: str) -> str:

@@ -8,7 +8,8 @@
 The tables are published when the block ends without an exception, all of them together:
 each processed partition of each table is swapped for its staged folder, and if any move
 fails every move before it is undone. On any exception (inside the block or while
-publishing) nothing stays published, and the staging folder is always removed.
+publishing) nothing stays published, and the staging folder is always removed (and
+`_staging/` itself, when no other run is staging).
 """
 
 from __future__ import annotations
@@ -82,3 +83,4 @@ def staged_publish(output_path: str, run_id: str) -> Iterator[Staging]:
             raise
     finally:
         storage.delete_tree(staging.root)
+        storage.remove_if_empty(storage.join(output_path, STAGING))
