@@ -4,6 +4,8 @@ against the schemas, the vocabulary, the settings table and the quality checks."
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,22 @@ def test_the_readme_is_what_a_newcomer_needs_first():
     assert "make demo\nmake test" in readme
     for page in DOCS.glob("*.md"):
         assert f"docs/{page.name}" in readme, page.name
+
+
+def test_what_deploy_sh_runs_needs_no_spark():
+    """deploy.sh's helpers run where the wheel is installed without the spark extra."""
+    helpers = [
+        "bedrock_costs.deploy.glue_tables",
+        "bedrock_costs.deploy.access",
+        "bedrock_costs.deploy.views",
+        "bedrock_costs.deploy.quicksight",
+        "bedrock_costs.entry.glue",
+        "bedrock_costs.entry.cli",
+    ]
+    code = "import sys; sys.modules['pyspark'] = None\n" + "".join(f"import {m}\n" for m in helpers)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    spark_types = (
+        "import sys; sys.modules['pyspark'] = None; import bedrock_costs.contract.spark_types"
+    )
+    assert subprocess.run([sys.executable, "-c", spark_types], capture_output=True).returncode == 1

@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from bedrock_costs.config import check_period
 from bedrock_costs.contract import schemas
 from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.spark_types import parse_type
 from bedrock_costs.io import storage
 
 REQUIRED_COLUMNS = (
@@ -143,7 +144,7 @@ def _manifest_files(manifest: str, folder: str) -> tuple[str, ...]:
 
 def check_files(spark: SparkSession, period: BillingPeriod) -> None:
     """Every data file has the needed columns with the types AWS writes (footers only)."""
-    wanted = {c.name: schemas.parse_type(c.type) for c in schemas.load("cur2").columns}
+    wanted = {c.name: parse_type(c.type) for c in schemas.load("cur2").columns}
     for path in period.files:
         try:
             found = {
