@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint conformance bench clean java s3a-jars
+.PHONY: demo test lint conformance bench clean java
 
 java:
 	@command -v java >/dev/null 2>&1 || { echo "Java 17 is required by Spark: install it with 'apt-get install -y openjdk-17-jre-headless' (or your OS's JDK 17) and re-run."; exit 1; }
@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[spark,dev]'
+	$(BIN)/python -m bedrock_costs.io.jars --s3
 	@touch $(STAMP)
 
 demo: java $(STAMP)
@@ -21,10 +22,6 @@ demo: java $(STAMP)
 
 test: java $(STAMP)
 	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
-
-# Hadoop's S3 connector for local runs on s3:// paths (prints the variable to export)
-s3a-jars: $(STAMP)
-	@$(BIN)/python -m bedrock_costs.io.s3a
 
 lint: $(STAMP)
 	$(BIN)/ruff check glue jobs tests bench

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from helpers import QUICK_JVM
 
 BIN = Path(sys.executable).parent
+TEST_CATALOG_FILE = "bedrock.tests.catalog-file"
 SAMPLE_RECORDS = 600  # the demo's calls: enough for every planted gap of the sample CUR
 
 # The longest test files first: `make test` runs one file per worker (pytest-xdist --dist
@@ -54,37 +55,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory):
+    from bedrock_costs.io import jars
+    from bedrock_costs.io.session import EXTENSIONS, local_catalog
+
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     home = tmp_path_factory.mktemp("spark-home")
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("bedrock-costs-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        # Test data is a few rows: one task thread (the other core runs the other pytest-xdist
-        # worker), one shuffle partition and no adaptive re-planning halve the time of each
-        # Spark job here. The demo, the standalone-cluster and the S3 tests run
-        # in processes of their own with the job's own settings.
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.adaptive.enabled", "false")
-        # Tiny inputs: compiling generated Java for every query costs more than running it, so
-        # expressions are interpreted here (the same results by Spark's own guarantee). The
-        # demo, the standalone cluster and the S3 runs keep whole-stage code generation.
-        .config("spark.sql.codegen.wholeStage", "false")
-        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(home / "warehouse"))
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
+    with jars.classpath() as classpath:
+        builder = (
+            SparkSession.builder.master("local[1]")
+            .appName("bedrock-costs-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            # Test data is a few rows: one task thread (the other core runs the other
+            # pytest-xdist worker), one shuffle partition and no adaptive re-planning halve the
+            # time of each Spark job here. The demo, the standalone-cluster and the S3 tests run
+            # in processes of their own with the job's own settings.
+            .config("spark.sql.shuffle.partitions", "1")
+            .config("spark.default.parallelism", "1")
+            .config("spark.sql.adaptive.enabled", "false")
+            # Tiny inputs: compiling generated Java for every query costs more than running it,
+            # so expressions are interpreted here (the same results by Spark's own guarantee).
+            # The demo, the standalone cluster and the S3 runs keep whole-stage code generation.
+            .config("spark.sql.codegen.wholeStage", "false")
+            .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.extensions", EXTENSIONS)
+            .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
         )
-        .config(
-            "spark.driver.extraJavaOptions", f"-XX:TieredStopAtLevel=1 -Dderby.system.home={home}"
-        )
-        .enableHiveSupport()
-        .getOrCreate()
-    )
+        # every test's tables in one embedded catalog (each test its own database)
+        settings = {**classpath.settings, **local_catalog(home / "catalog.db", str(home))}
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        classpath.record(session)
+    # where this session's catalog lives (an in-process local_session rewrites the catalog's
+    # settings, not the catalog Spark has loaded: one catalog per process)
+    session.conf.set(TEST_CATALOG_FILE, str(home / "catalog.db"))
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

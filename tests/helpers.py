@@ -333,3 +333,84 @@ def priced_calls(
         default_tier=default_tier,
     )
     return {r.request_id: r for r in built.collect()}
+
+
+# --- the output tables (Apache Iceberg) ------------------------------------------------------
+
+
+def rows(spark, database: str, table: str) -> list:
+    """A table's published rows, through the session's catalog."""
+    return spark.table(f"`{database}`.`{table}`").collect()
+
+
+def catalog_table(output: Path, table: str, database: str = "bedrock_costs"):
+    """A table's published rows as another tool reads them: pyiceberg through the embedded
+    catalog a command-line run keeps under its output folder (an Arrow table)."""
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    file = Path(output).resolve() / "_catalog" / "catalog.db"
+    catalog = SqlCatalog("bedrock", uri=f"sqlite:///{file}", warehouse=f"file://{output}")
+    return catalog.load_table(f"{database}.{table}").scan().to_arrow()
+
+
+def catalog_rows(output: Path, table: str, database: str = "bedrock_costs") -> list[dict]:
+    return catalog_table(output, table, database).to_pylist()
+
+
+def published(spark, database: str, *tables: str) -> dict:
+    """Each table's published snapshot and its rows: what readers see."""
+    from bedrock_costs.io import snapshots
+
+    return {
+        t: (snapshots.snapshot_id(spark, database, t), sorted(map(str, rows(spark, database, t))))
+        for t in tables
+    }
+
+
+def branches(spark, database: str, table: str) -> set[str]:
+    return {r.name for r in spark.sql(f"SELECT name FROM `{database}`.`{table}`.refs").collect()}
+
+
+def data_files(root: Path, *tables: str) -> dict[str, bytes]:
+    """The data files of the tables, path -> bytes (metadata files record branches too)."""
+    return {
+        path: data
+        for table in tables
+        for path, data in snapshot(root, f"{table}/data").items()
+        if path.endswith(".parquet")
+    }
+
+
+def copy_tables(spark, database: str, tables, out: Path, tag_columns=()) -> str:
+    """The published rows of `tables` in a new database of this session's catalog, as tables
+    of their own under `out` (an Iceberg table's files name its location: a copied folder
+    would still be the original table). Returns the new database."""
+    from bedrock_costs.io import catalog
+
+    copy = unique_database()
+    for table in tables:
+        extra = tuple(tag_columns) if table == "invocations" else ()
+        catalog.ensure_table(spark, copy, str(out), table, extra)
+        source = spark.table(f"`{database}`.`{table}`")
+        target = spark.table(f"`{copy}`.`{table}`").columns
+        source.select(*target).writeTo(f"`{copy}`.`{table}`").append()
+    return copy
+
+
+def register_output(spark, output: Path, database: str = "bedrock_costs") -> str:
+    """The tables of a command-line run's embedded catalog registered, by their current
+    metadata files, in a new database of this session's catalog (read them, don't write)."""
+    import sqlite3
+
+    from bedrock_costs.io import snapshots
+
+    file = Path(output).resolve() / "_catalog" / "catalog.db"
+    with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as connection:
+        found = connection.execute(
+            "SELECT table_name, metadata_location FROM iceberg_tables WHERE table_namespace = ?",
+            (database,),
+        ).fetchall()
+    copy = unique_database()
+    for table, metadata in found:
+        snapshots.register(spark, copy, table, metadata)
+    return copy

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bedrock_costs.config import ReconcileConfig, RunConfig
-from bedrock_costs.io import catalog
+from bedrock_costs.io import snapshots
 from bedrock_costs.pipelines.invocation_costs import run_invocation_costs
 from bedrock_costs.pipelines.reconcile import run_reconcile
 from helpers import (
@@ -85,6 +85,7 @@ def build(spark, folder: Path) -> dict:
     run_reconcile(spark, config, validator=NoChecks())
     tags = [*summary.tag_columns_promoted, *summary.profile_tag_columns]
     return {
+        "metadata": {t: snapshots.metadata_file(spark, database, t) for t in TABLES},
         "database": database,
         "out": out,
         "cur": str(folder / "cur"),
@@ -94,8 +95,8 @@ def build(spark, folder: Path) -> dict:
 
 
 def attach(spark, month: dict) -> None:
-    """The month's tables in this process's catalog (another worker may have built them)."""
+    """The month's tables in this process's catalog (another worker may have built them):
+    registered from their metadata files. Nobody writes to them (copy_tables for that)."""
     for table in TABLES:
         if not spark.catalog.tableExists(f"{month['database']}.{table}"):
-            extra = tuple(month["tag_columns"]) if table == "invocations" else ()
-            catalog.register_table(spark, month["database"], month["out"], table, extra)
+            snapshots.register(spark, month["database"], table, month["metadata"][table])

@@ -1,13 +1,23 @@
 import gzip
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bedrock_costs.entry.cli import main
 from bedrock_costs.reference.aws_sample_price_file import COLUMNS as AWS_SAMPLE_COLUMNS
-from helpers import PRICE_HEADER, key, price, record, unique_database, write_csv, write_logs
+from helpers import (
+    PRICE_HEADER,
+    catalog_rows,
+    copy_tables,
+    key,
+    price,
+    record,
+    register_output,
+    rows,
+    write_csv,
+    write_logs,
+)
 
 
 @pytest.mark.parametrize(
@@ -200,14 +210,16 @@ def test_sample_with_cur_writes_logs_and_their_cur_export(spark, tmp_path, capsy
 
 
 @pytest.fixture()
-def month_copy(hand_month, tmp_path):
+def month_copy(spark, hand_month, tmp_path):
     out = tmp_path / "out"
-    shutil.copytree(hand_month["out"], out, ignore=shutil.ignore_patterns("_catalog"))
-    return {**hand_month, "out": str(out), "database": unique_database()}
+    database = copy_tables(
+        spark, hand_month["database"], ["invocations"], out, hand_month["tag_columns"]
+    )
+    return {**hand_month, "out": str(out), "database": database}
 
 
 @pytest.mark.usefixtures("no_gx")
-def test_reconcile_and_focus_through_the_command_line(month_copy, capsys):
+def test_reconcile_and_focus_through_the_command_line(spark, month_copy, capsys):
     common = ["--output", month_copy["out"], "--database", month_copy["database"]]
     assert (
         main(
@@ -230,7 +242,9 @@ def test_reconcile_and_focus_through_the_command_line(month_copy, capsys):
     printed = capsys.readouterr().out
     assert "focus 2026-07: " in printed and "(allocated)" in printed
     assert f"({month_copy['database']}.focus)" in printed
-    assert (Path(month_copy["out"]) / "focus" / "billing_period=2026-07").is_dir()
+    exported = rows(spark, month_copy["database"], "focus")
+    assert exported and {r.BillingPeriodStart.strftime("%Y-%m") for r in exported} == {"2026-07"}
+    assert (Path(month_copy["out"]) / "focus" / "metadata").is_dir()  # at --output/focus
 
 
 def test_pricing_validate_reports_valid_and_invalid_files(tmp_path, capsys):
@@ -278,18 +292,14 @@ def test_pricing_convert_writes_a_file_the_job_accepts(tmp_path, capsys):
     assert main(["pricing", "validate", str(target)]) == 0
 
 
-def test_pricing_coverage_lists_the_unpriced_calls_of_a_run(sample_month, tmp_path, capsys):
-    import pyarrow.parquet as pq
-
+def test_pricing_coverage_lists_the_unpriced_calls_of_a_run(spark, sample_month, tmp_path, capsys):
     tables = sample_month["tables"]
+    database = register_output(spark, tables)  # the demo's tables, in this process's catalog
     csv_file = tmp_path / "cov.csv"
-    assert main(["pricing", "coverage", "--output", str(tables), "--csv", str(csv_file)]) == 0
+    command = ["pricing", "coverage", "--output", str(tables), "--database", database]
+    assert main([*command, "--csv", str(csv_file)]) == 0
     printed = capsys.readouterr().out
-    unpriced = [
-        c
-        for c in pq.read_table(tables / "invocations").to_pylist()
-        if c["pricing_status"] != "priced"
-    ]
+    unpriced = [c for c in catalog_rows(tables, "invocations") if c["pricing_status"] != "priced"]
     assert unpriced  # the sample's provisioned-throughput calls
     groups = csv_file.read_text().splitlines()[1:]
     assert sum(int(g.split(",")[6]) for g in groups) == len(unpriced)

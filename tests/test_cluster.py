@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pyspark
 import pytest
 
-from helpers import QUICK_JVM
+from helpers import QUICK_JVM, catalog_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -120,13 +119,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     assert all(p.poll() is not None for p in processes)
 
 
-def table(folder: Path, drop: tuple[str, ...] = ()) -> list[dict]:
-    """A table's rows, partition column included, in one stable order."""
-    frame = ds.dataset(folder, format="parquet", partitioning="hive").to_table()
-    rows = [
-        {k: v for k, v in row.items() if k not in drop}
-        for row in frame.select(sorted(frame.column_names)).to_pylist()
-    ]
+def table(output: Path, name: str, drop: tuple[str, ...] = ()) -> list[dict]:
+    """A table's rows (read through the output's catalog), in one stable order."""
+    rows = [{k: v for k, v in row.items() if k not in drop} for row in catalog_rows(output, name)]
     return sorted(rows, key=lambda r: json.dumps(r, default=str, sort_keys=True))
 
 
@@ -159,13 +154,13 @@ def test_job_on_a_standalone_cluster_writes_the_local_mode_tables(cluster, sampl
     for work_dir in cluster.work_dirs:
         assert list(work_dir.glob(f"{applications[0]['id']}/*/stderr")), work_dir
 
-    calls = table(tmp_path / "cluster" / "invocations")
+    calls = table(tmp_path / "cluster", "invocations")
     assert len(calls) > 50 and {str(c["usage_date"]) for c in calls} == {DAY}
-    assert calls == [c for c in table(local / "invocations") if str(c["usage_date"]) == DAY]
-    quarantined = table(tmp_path / "cluster" / "quarantine", drop=("detected_at",))
+    assert calls == [c for c in table(local, "invocations") if str(c["usage_date"]) == DAY]
+    quarantined = table(tmp_path / "cluster", "quarantine", drop=("detected_at",))
     in_window = [
         q
-        for q in table(local / "quarantine", drop=("detected_at",))
+        for q in table(local, "quarantine", drop=("detected_at",))
         if str(q["usage_date"]) in (DAY, "None")
     ]
     assert quarantined == in_window

@@ -203,6 +203,7 @@ def test_deploy_creates_each_resource_as_configured(aws):
         "costs/_deploy/access/access_rules_accounts/access_rules_accounts.csv",
         "costs/_deploy/jobs/cur_reconcile.py",
         "costs/_deploy/jobs/invocation_costs.py",
+        "costs/_deploy/jobs/maintain.py",
         "costs/_deploy/pricing/bedrock_prices.csv",
         "costs/_deploy/pricing/bedrock_unit_prices.csv",
         f"costs/_deploy/wheels/{wheel}",

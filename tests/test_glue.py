@@ -4,17 +4,25 @@ the real getResolvedOptions requires every argument it is asked for) and without
 import dataclasses
 import json
 import runpy
-import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from bedrock_costs.contract.errors import QualityGateError
 from bedrock_costs.entry import glue
-from helpers import HAIKU, key, price, record, unique_database, write_csv, write_logs
+from helpers import (
+    HAIKU,
+    copy_tables,
+    key,
+    price,
+    record,
+    rows,
+    unique_database,
+    write_csv,
+    write_logs,
+)
 
 ROOT = Path(__file__).parent.parent
 FAKES = Path(__file__).parent / "fakes"
@@ -69,10 +77,6 @@ def arguments(tmp_path, out: str, database: str, *extra: str) -> list[str]:
     ]
 
 
-def rows(path: Path) -> list[str]:
-    return sorted(map(str, pq.read_table(path).to_pylist()))
-
-
 def test_the_cost_job_in_glue_inits_runs_and_commits(spark, tmp_path, script):
     database = unique_database()
     argv = arguments(tmp_path, "glue-out", database, "--start_date", "2026-07-14")
@@ -118,9 +122,9 @@ def test_a_required_argument_left_out_is_a_usage_error_naming_it(tmp_path):
 
 def test_the_reconcile_job_reconciles_and_exports_focus(spark, tmp_path, script, hand_month):
     out = tmp_path / "out"
-    shutil.copytree(hand_month["out"], out, ignore=shutil.ignore_patterns("_catalog"))
-    shutil.rmtree(out / "reconciliation")
-    database = unique_database()
+    database = copy_tables(
+        spark, hand_month["database"], ["invocations"], out, hand_month["tag_columns"]
+    )
     argv = [
         "cur_reconcile.py",
         *("--JOB_NAME", "bedrock-costs-reconcile", "--output_path", str(out)),
@@ -132,11 +136,11 @@ def test_the_reconcile_job_reconciles_and_exports_focus(spark, tmp_path, script,
 
     assert CALLS[0] == ("getResolvedOptions", tuple(glue.CUR_RECONCILE.names))
     assert CALLS[-1] == ("commit",)
-    mine = rows(out / "reconciliation")
-    assert mine == rows(Path(hand_month["out"]) / "reconciliation")
+    mine = sorted(map(str, rows(spark, database, "reconciliation")))
+    assert mine == sorted(map(str, rows(spark, hand_month["database"], "reconciliation")))
     focus = spark.table(f"{database}.focus").collect()
     assert {r.x_CostBasis for r in focus} == {"allocated"}
-    billed = sum(r["allocated_cost"] for r in pq.read_table(out / "allocations").to_pylist())
+    billed = sum(r.allocated_cost for r in rows(spark, database, "allocations"))
     assert sum(r.BilledCost for r in focus) == billed != Decimal(0)
 
 

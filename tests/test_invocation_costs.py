@@ -4,7 +4,6 @@ tag columns that only grow, and failures at any step that leave nothing behind."
 
 import dataclasses
 import json
-import shutil
 from datetime import date
 
 import pytest
@@ -15,7 +14,7 @@ from bedrock_costs.invocations import counts
 from bedrock_costs.invocations.counts import LineCounts, StagedCounts
 from bedrock_costs.invocations.log_files import read_lines
 from bedrock_costs.invocations.tags import TagPlan
-from bedrock_costs.io import partitions
+from bedrock_costs.io import partitions, snapshots
 from bedrock_costs.io.session import FILES_PER_SHUFFLE_PARTITION, shuffle_partitions
 from bedrock_costs.pipelines.invocation_costs import run_invocation_costs, validate_inputs
 from bedrock_costs.pipelines.run_summary import RunSummary
@@ -24,11 +23,14 @@ from helpers import (
     HAIKU,
     NOVA,
     NoChecks,
+    branches,
+    copy_tables,
     cost,
+    data_files,
     key,
     price,
+    published,
     record,
-    snapshot,
     unique_database,
     write_csv,
     write_logs,
@@ -132,10 +134,7 @@ def test_a_rerun_changes_nothing_and_keeps_first_detection_times(job_run, tmp_pa
     }
     assert {q.detected_at for q in bad2} == {first.started_at.replace(tzinfo=None)}
     assert (second.invocations_written, second.duplicates, second.lines_read) == (2, 1, 5)
-    assert sorted(p.name for p in (tmp_path / "out" / "quarantine").iterdir()) == [
-        "usage_date=2026-07-14",
-        "usage_date=__HIVE_DEFAULT_PARTITION__",
-    ]
+    assert second.quarantine_partitions_written == ["2026-07-14", None]  # None: undated
 
 
 def test_a_window_replaces_exactly_its_days_and_tag_columns_only_grow(job_run, tmp_path):
@@ -173,10 +172,8 @@ def test_a_window_replaces_exactly_its_days_and_tag_columns_only_grow(job_run, t
     second, calls, _ = job_run("2026-07-14", "2026-07-15", max_tags=3)
     assert sorted(calls) == ["a", "b", "new15"]
     assert second.out_of_window == 2 and second.partitions_written == ["2026-07-15"]
-    assert sorted(p.name for p in (tmp_path / "out" / "invocations").iterdir()) == [
-        "usage_date=2026-07-13",
-        "usage_date=2026-07-15",
-    ]
+    days = {r.usage_date.isoformat() for r in calls.values()}
+    assert days == {"2026-07-13", "2026-07-15"}  # 14 replaced by nothing, 13 untouched
     assert second.tag_columns_promoted == ["tag_env", "tag_tenant", "tag_team"]
     assert (calls["a"].tag_tenant, calls["a"].tag_team, calls["new15"].tag_team) == (
         "acme",
@@ -241,11 +238,11 @@ def one_day(spark, tmp_path_factory):
 
 
 @pytest.fixture()
-def published(one_day, tmp_path):
-    """A copy of the published day for one test to break."""
+def day_copy(spark, one_day, tmp_path):
+    """A copy of the published day, tables of its own, for one test to break."""
     out = tmp_path / "out"
-    shutil.copytree(one_day.output_path, out)
-    return dataclasses.replace(one_day, output_path=str(out)), out
+    database = copy_tables(spark, one_day.database, ("invocations", "quarantine"), out)
+    return dataclasses.replace(one_day, output_path=str(out), database=database), out
 
 
 def _fail(*_args, **_kwargs):
@@ -253,35 +250,40 @@ def _fail(*_args, **_kwargs):
 
 
 def _second_table_fails(monkeypatch):
-    replace = partitions.Swap.replace
+    publish = snapshots.publish
 
-    def swap(self, staged, live, processed, column="usage_date"):
-        if live.endswith("quarantine"):  # after invocations was swapped: must be undone
+    def second_fails(spark, database, table, branch):
+        if table == "quarantine":  # after invocations was published: must be undone
             raise RuntimeError("injected")
-        return replace(self, staged, live, processed, column)
+        return publish(spark, database, table, branch)
 
-    monkeypatch.setattr(partitions.Swap, "replace", swap)
+    monkeypatch.setattr(snapshots, "publish", second_fails)
 
 
 def _identity_fails(*_args, **_kwargs):
     raise AccountingError("injected")
 
 
-STEPS = {  # stage -> verify (the accounting identity, then the checks) -> publish
-    "stage": lambda m: m.setattr(partitions, "stage", _fail),
+STEPS = {  # write -> verify (the accounting identity, then the checks) -> publish
+    "write": lambda m: m.setattr(partitions, "overwrite", _fail),
     "verify": lambda m: m.setattr(counts.LineCounts, "check", _identity_fails),
     "publish": _second_table_fails,
 }
 
 
 @pytest.mark.parametrize("step", list(STEPS))
-def test_a_failure_at_any_step_leaves_no_staging_and_the_tables_as_they_were(
-    spark, published, monkeypatch, step
+def test_a_failure_at_any_step_leaves_the_tables_and_their_files_as_they_were(
+    spark, day_copy, monkeypatch, step
 ):
-    config, out = published
-    before = snapshot(out, "invocations", "quarantine")
+    config, out = day_copy
+    tables = ("invocations", "quarantine")
+
+    def state():
+        found = [branches(spark, config.database, t) for t in tables]
+        return published(spark, config.database, *tables), data_files(out, *tables), found
+
+    before = state()
     STEPS[step](monkeypatch)
     with pytest.raises((RuntimeError, AccountingError), match="injected"):
         run_invocation_costs(spark, config, validator=NoChecks())
-    assert not (out / "_staging").exists()
-    assert snapshot(out, "invocations", "quarantine") == before
+    assert state() == before

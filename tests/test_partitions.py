@@ -1,8 +1,15 @@
+"""partitions.overwrite: exactly the processed partitions of an Iceberg table replaced in one
+commit, with a task layout that bounds file sizes."""
+
+from collections import Counter
 from datetime import date
 
 from pyspark.sql import functions as F
 
-from bedrock_costs.io import partitions
+from bedrock_costs.io import catalog, partitions, snapshots
+from helpers import rows, unique_database
+
+D14, D15, D16 = date(2026, 7, 14), date(2026, 7, 15), date(2026, 7, 16)
 
 
 def test_files_per_partition_rounds_up_and_is_at_least_one():
@@ -12,69 +19,65 @@ def test_files_per_partition_rounds_up_and_is_at_least_one():
     assert partitions.files_per_partition(10, rows_per_file=3) == 4
 
 
-def test_stage_writes_one_file_per_day_or_spreads_a_day_over_several(spark, tmp_path):
-    frame = spark.range(3_000).select(
-        F.concat(F.lit("req-"), F.col("id").cast("string")).alias("request_id"),
-        F.when(F.col("id") < 2_900, F.lit(date(2026, 7, 14)))
-        .otherwise(F.lit(date(2026, 7, 15)))
-        .alias("usage_date"),
+def table(spark, tmp_path) -> str:
+    database = unique_database()
+    catalog.ensure_table(spark, database, str(tmp_path), "quarantine")
+    return database
+
+
+def lines(spark, values: list[tuple[str, date | None]]):
+    return spark.createDataFrame(
+        [(f"s3://logs/{name}", name, "malformed_json", None, day) for name, day in values],
+        "source_file string, raw_record string, reason string, detected_at timestamp, "
+        "usage_date date",
     )
 
-    def files(folder):
-        return {
-            day.name: len(list(day.glob("*.parquet")))
-            for day in sorted(folder.glob("usage_date=*"))
-        }
 
-    partitions.stage(frame, str(tmp_path / "one"))
-    assert files(tmp_path / "one") == {"usage_date=2026-07-14": 1, "usage_date=2026-07-15": 1}
-
-    partitions.stage(frame, str(tmp_path / "spread"), files=3, partitions=2)
-    counts = files(tmp_path / "spread")  # up to 3: hash buckets of a day may share a task
-    assert 2 <= counts["usage_date=2026-07-14"] <= 3 and 1 <= counts["usage_date=2026-07-15"] <= 3
-    rows = spark.read.parquet(str(tmp_path / "spread"))
-    assert rows.count() == 3_000 and rows.select("request_id").distinct().count() == 3_000
-
-
-def folders(root) -> dict[str, list[str]]:
+def by_day(spark, database: str) -> dict:
     return {
-        p.name: sorted(f.name for f in p.iterdir()) for p in sorted(root.iterdir()) if p.is_dir()
+        d: sorted(r.raw_record for r in rows(spark, database, "quarantine") if r.usage_date == d)
+        for d in (D14, D15, D16, None)
     }
 
 
-def write(root, layout: dict[str, list[str]]) -> None:
-    for folder, names in layout.items():
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        for name in names:
-            (root / folder / name).write_text(f"{folder}/{name}")
-
-
-def test_a_swap_replaces_exactly_the_processed_partitions(tmp_path):
-    live, staged = tmp_path / "live", tmp_path / "staged"
-    write(live, {"usage_date=2026-07-14": ["old"], "usage_date=2026-07-15": ["keep"]})
-    write(
-        staged, {"usage_date=2026-07-14": ["new"], "usage_date=__HIVE_DEFAULT_PARTITION__": ["u"]}
+def test_the_processed_partitions_are_replaced_in_one_commit_and_no_others(spark, tmp_path):
+    database = table(spark, tmp_path)
+    target = catalog.qualified(database, "quarantine")
+    first = [("old-14", D14), ("keep-15", D15), ("old-16", D16), ("undated", None)]
+    partitions.overwrite(
+        lines(spark, first), target, {"2026-07-14", "2026-07-15", "2026-07-16", None}
     )
-    swap = partitions.Swap(backup=str(tmp_path / "backup"))
-    written = swap.replace(str(staged), str(live), {"2026-07-14", "2026-07-16", None})
-    assert written == ["usage_date=2026-07-14", "usage_date=__HIVE_DEFAULT_PARTITION__"]
-    assert folders(live) == {
-        "usage_date=2026-07-14": ["new"],
-        "usage_date=2026-07-15": ["keep"],  # not processed: untouched
-        "usage_date=__HIVE_DEFAULT_PARTITION__": ["u"],
-    }
-    assert folders(tmp_path / "backup" / "live") == {"usage_date=2026-07-14": ["old"]}
+    before = snapshots.snapshot_id(spark, database, "quarantine")
+    # a window of 14 and 16 (and the undated partition): 16 has no rows any more
+    partitions.overwrite(
+        lines(spark, [("new-14", D14)]), target, {"2026-07-14", "2026-07-16", None}
+    )
+    assert by_day(spark, database) == {D14: ["new-14"], D15: ["keep-15"], D16: [], None: []}
+    history = spark.sql(f"SELECT snapshot_id, parent_id FROM {target}.snapshots").collect()
+    assert len(history) == 2 and history[-1].parent_id == before  # one commit for the window
 
 
-def test_undo_puts_every_table_back_as_it_was(tmp_path):
-    live, other, staged = tmp_path / "live", tmp_path / "other", tmp_path / "staged"
-    write(live, {"usage_date=2026-07-14": ["old"]})
-    write(other, {"usage_date=2026-07-14": ["o"]})
-    write(staged, {"usage_date=2026-07-14": ["new"], "usage_date=2026-07-15": ["new"]})
-    before = {t.name: folders(t) for t in (live, other)}
-    swap = partitions.Swap(backup=str(tmp_path / "backup"))
-    swap.replace(str(staged), str(live), {"2026-07-14", "2026-07-15"})
-    swap.replace(str(tmp_path / "nothing"), str(other), {"2026-07-14"})  # removed: staged none
-    assert folders(other) == {} and folders(live)["usage_date=2026-07-15"] == ["new"]
-    swap.undo()
-    assert {t.name: folders(t) for t in (live, other)} == before
+def test_one_file_per_day_or_a_large_day_spread_over_several(spark, tmp_path):
+    database = table(spark, tmp_path)
+    frame = spark.range(3_000).select(
+        F.lit("s3://logs/x").alias("source_file"),
+        F.col("id").cast("string").alias("raw_record"),
+        F.lit("malformed_json").alias("reason"),
+        F.lit(None).cast("timestamp").alias("detected_at"),
+        F.when(F.col("id") < 2_900, F.lit(D14)).otherwise(F.lit(D15)).alias("usage_date"),
+    )
+    target = catalog.qualified(database, "quarantine")
+
+    def files() -> Counter:
+        found = spark.sql(f"SELECT partition.usage_date AS day FROM {target}.files").collect()
+        return Counter(r.day for r in found)
+
+    partitions.overwrite(frame, target, {"2026-07-14", "2026-07-15"})
+    assert files() == {D14: 1, D15: 1}
+    partitions.overwrite(
+        frame, target, {"2026-07-14", "2026-07-15"}, files=3, partitions=2, spread_by="raw_record"
+    )
+    counts = files()  # up to 3: hash buckets of a day may share a task
+    assert 2 <= counts[D14] <= 3 and 1 <= counts[D15] <= 3
+    written = spark.table(target)
+    assert written.count() == 3_000 and written.select("raw_record").distinct().count() == 3_000

@@ -16,7 +16,7 @@ from bedrock_costs.quality import checks
 from bedrock_costs.quality.frames import invocations_frame
 from bedrock_costs.quality.results import CheckResult, QualityReport
 from bedrock_costs.quality.runner import GreatExpectations
-from helpers import key, record, unique_database, write_logs
+from helpers import branches, key, record, unique_database, write_logs
 
 D = Decimal
 COLUMNS = (
@@ -193,7 +193,9 @@ def logs(tmp_path_factory):
     return write_logs(root, {key("us-east-1", "2026-07-14"): rows})
 
 
-def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(logs, tmp_path, capsys):
+def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(
+    spark, logs, tmp_path, capsys
+):
     """Through the command line, with great_expectations deciding: 9 of 10 calls priced."""
     out, database = tmp_path / "out", unique_database()
     common = ["run", "--logs", str(logs), "--output", str(out), "--database", database]
@@ -214,7 +216,7 @@ def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(logs, tmp
         "quality fail invocations.priced_share: 1 of 10 rows (10.00 %) unexpected" in captured.err
     )
     assert sorted(p.name for p in (out / "invocations").rglob("*.parquet")) == published
-    assert not (out / "_staging").exists()
+    assert branches(spark, database, "invocations") == {"main"}  # the run's branch is gone
     saved = json.loads((out / "_runs" / f"{failed['run_id']}.json").read_text())
     assert saved == failed
     results = json.loads((out / "_quality" / f"{failed['run_id']}.json").read_text())

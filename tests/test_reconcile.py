@@ -9,17 +9,29 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from bedrock_costs.billing import findings
 from bedrock_costs.config import QualityConfig, ReconcileConfig
 from bedrock_costs.contract.errors import QualityGateError
-from bedrock_costs.io import partitions
+from bedrock_costs.io import partitions, snapshots
 from bedrock_costs.pipelines import reconcile as reconcile_job
 from bedrock_costs.pipelines.reconcile import run_reconcile
-from helpers import HAIKU, NOVA, FailingChecks, NoChecks, snapshot, unique_database, write_cur
-from months import DROPPED, cur_lines
+from helpers import (
+    HAIKU,
+    NOVA,
+    FailingChecks,
+    NoChecks,
+    branches,
+    copy_tables,
+    data_files,
+    published,
+    snapshot,
+    write_cur,
+)
+from months import DROPPED, TABLES, cur_lines
+
+RECONCILED = ("reconciliation", "allocations")
 
 
 def table(spark, database: str, name: str) -> list:
@@ -168,23 +180,32 @@ def test_findings_read_only_small_aggregates_of_the_staged_rows(spark, hand_mont
 
 
 @pytest.fixture()
-def month_copy(hand_month, tmp_path) -> dict:
+def month_copy(spark, hand_month, tmp_path) -> dict:
     """A private copy of the month, with tables of its own catalog database."""
     out = tmp_path / "out"
-    shutil.copytree(hand_month["out"], out, ignore=shutil.ignore_patterns("_catalog"))
+    database = copy_tables(spark, hand_month["database"], TABLES, out, hand_month["tag_columns"])
+    shutil.copytree(Path(hand_month["out"]) / "_reconcile", out / "_reconcile")
     shutil.copytree(hand_month["cur"], tmp_path / "cur")
     config = ReconcileConfig(
-        str(out),
-        str(tmp_path / "cur"),
-        pricing_path=hand_month["pricing"],
-        database=unique_database(),
+        str(out), str(tmp_path / "cur"), pricing_path=hand_month["pricing"], database=database
     )
     return {"out": out, "cur": tmp_path / "cur", "config": config}
 
 
+def state(spark, month: dict) -> dict:
+    """What readers see of the period's tables and summary, and the files behind them."""
+    database, out = month["config"].database, month["out"]
+    return {
+        "published": published(spark, database, *RECONCILED),
+        "files": data_files(out, *RECONCILED),
+        "summary": snapshot(out, "_reconcile"),
+        "branches": [branches(spark, database, t) for t in RECONCILED],
+    }
+
+
 def test_reconciling_a_period_again_replaces_it(spark, month_copy):
     config = month_copy["config"]
-    before = pq.read_table(month_copy["out"] / "allocations").num_rows
+    before = len(table(spark, config.database, "allocations"))
     write_cur(spark, month_copy["cur"], cur_lines("0.0005"), drop=DROPPED)  # restated
     (summary,) = run_reconcile(spark, config, validator=NoChecks())
     rows = table(spark, config.database, "allocations")
@@ -193,8 +214,13 @@ def test_reconciling_a_period_again_replaces_it(spark, month_copy):
         "matched"
     )
     assert sum(r.allocated_cost for r in rows) == summary.cur_total == billed(cur_lines("0.0005"))
-    folders = sorted(p.name for p in (month_copy["out"] / "allocations").iterdir())
-    assert folders == ["billing_period=2026-07"]  # replaced, not added beside
+    periods = {r.billing_period for r in rows}
+    assert periods == {"2026-07"}  # replaced, not added beside
+    read = summary_of(month_copy["out"])["snapshots"]
+    assert read["allocations"] == snapshots.snapshot_id(spark, config.database, "allocations")
+    assert read["invocations"] == snapshots.snapshot_id(spark, config.database, "invocations")
+    tagged = snapshots.snapshot_id(spark, config.database, "allocations", "reconciled-2026-07")
+    assert tagged == read["allocations"]  # the close is tagged: maintain keeps it
     printed = summary.human()  # what `bedrock-costs reconcile` prints
     assert "reconciliation 2026-07" in printed and "proposed price rows" in printed
     assert "logs missing: 111122223333 us-west-2 amazon.nova-lite-v1:0" in printed
@@ -204,12 +230,11 @@ def test_a_failed_quality_gate_keeps_the_published_period(spark, month_copy):
     out = month_copy["out"]
     strict = QualityConfig(policies={"usage_matched_share": "fail"})
     config = dataclasses.replace(month_copy["config"], quality=strict)
-    published = snapshot(out, "reconciliation", "allocations", "_reconcile")
+    before = state(spark, month_copy)
     with pytest.raises(QualityGateError, match=r"quality gate failed \(usage_matched_share\)"):
         run_reconcile(spark, config, validator=FailingChecks("usage_matched_share"))
     assert list((out / "_quality").glob("*.html"))  # the results say why
-    assert snapshot(out, "reconciliation", "allocations", "_reconcile") == published
-    assert not (out / "_staging").exists()
+    assert state(spark, month_copy) == before
 
 
 def _fail(*_args, **_kwargs):
@@ -220,25 +245,24 @@ def _fail(*_args, **_kwargs):
     "step",  # a failing check is test_a_failed_quality_gate_keeps_the_published_period
     ["write", "figures", "publish"],
 )
-def test_a_failure_at_any_step_leaves_no_staging_and_the_tables_as_they_were(
+def test_a_failure_at_any_step_leaves_the_tables_and_files_as_they_were(
     spark, month_copy, monkeypatch, step
 ):
-    config, out = month_copy["config"], month_copy["out"]
-    published = snapshot(out, "reconciliation", "allocations", "_reconcile")
+    config = month_copy["config"]
+    before = state(spark, month_copy)
     if step == "write":
-        monkeypatch.setattr(partitions, "stage", _fail)
+        monkeypatch.setattr(partitions, "overwrite", _fail)
     elif step == "figures":
         monkeypatch.setattr(reconcile_job.findings, "summarise", _fail)
-    else:  # the second table's swap fails after the first one was swapped: undone
-        replace = partitions.Swap.replace
+    else:  # the second table's commit fails after the first one was published: undone
+        publish = snapshots.publish
 
-        def second_fails(self, staged, live, processed, column="usage_date"):
-            if live.endswith("allocations"):
+        def second_fails(spark_, database, table_, branch):
+            if table_ == "allocations":
                 raise RuntimeError("injected")
-            return replace(self, staged, live, processed, column)
+            return publish(spark_, database, table_, branch)
 
-        monkeypatch.setattr(partitions.Swap, "replace", second_fails)
+        monkeypatch.setattr(snapshots, "publish", second_fails)
     with pytest.raises(RuntimeError, match="injected"):
         run_reconcile(spark, dataclasses.replace(config), validator=NoChecks())
-    assert snapshot(out, "reconciliation", "allocations", "_reconcile") == published
-    assert not (out / "_staging").exists()
+    assert state(spark, month_copy) == before

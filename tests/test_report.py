@@ -11,11 +11,10 @@ from collections import defaultdict
 from decimal import Decimal, localcontext
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from bedrock_costs.report.html import usd
-from helpers import QUICK_JVM
+from helpers import QUICK_JVM, catalog_rows
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).parent.parent
@@ -92,7 +91,7 @@ def test_the_demo_ends_by_writing_the_report_and_printing_its_path(demo):
 
 
 def invocations(tables: Path) -> list[dict]:
-    return pq.read_table(tables / "invocations").to_pylist()
+    return catalog_rows(tables, "invocations")
 
 
 @pytest.mark.slow
@@ -142,18 +141,18 @@ def test_report_numbers_equal_the_tables(demo):
             unpriced[(c["pricing_status"], c["model_id"])] += 1
     assert {(r["pricing_status"], r["model_id"]): r["calls"] for r in data["unpriced"]} == unpriced
     reasons: dict[str, int] = defaultdict(int)
-    for row in pq.read_table(tables / "quarantine").to_pylist():
+    for row in catalog_rows(tables, "quarantine"):
         reasons[row["reason"]] += 1
     assert {r["reason"]: r["lines"] for r in data["quarantine"]} == reasons
 
-    allocations = pq.read_table(tables / "allocations").to_pylist()
+    allocations = catalog_rows(tables, "allocations")
     unattributed = sum(
         (a["allocated_cost"] for a in allocations if a["allocation"] == "unattributed"), Decimal(0)
     )
     (period,) = data["reconciliation"]
     assert Decimal(period["unattributed_cost"]) == unattributed > 0
     buckets: dict[str, int] = defaultdict(int)
-    for r in pq.read_table(tables / "reconciliation").to_pylist():
+    for r in catalog_rows(tables, "reconciliation"):
         buckets[r["status"]] += 1
     assert {s["status"]: s["buckets"] for s in period["statuses"]} == buckets
     assert period["drift"], "the sample plants a price change"
@@ -267,3 +266,28 @@ def test_the_page_in_headless_chromium(demo):
         finally:
             browser.close()
     assert (ARTIFACTS / "report.png").stat().st_size > 50_000
+
+
+def test_as_of_reads_the_tables_a_reconciliation_read(spark, demo, capsys):
+    """`query --as-of` the snapshot a reconciliation summary records, on the demo's tables
+    (registered in this process's catalog), and the guard against reading the tables as now."""
+    from bedrock_costs.entry.cli import main
+    from bedrock_costs.io import snapshots
+    from helpers import register_output
+
+    tables = demo["tables"]
+    database = register_output(spark, tables)
+    read = json.loads((tables / "_reconcile" / "2026-10.json").read_text())["snapshots"]
+    assert read["invocations"] == snapshots.snapshot_id(spark, database, "invocations")
+    common = ["query", "--output", str(tables), "--database", database]
+    sql = "SELECT count(*) AS calls FROM invocations"
+    assert main([*common, "--as-of", str(read["invocations"]), sql]) == 0
+    calls = len(catalog_rows(tables, "invocations"))
+    assert f"|{calls:<5}|" in capsys.readouterr().out  # every call: nothing was re-run since
+    assert main([*common, "--as-of", "2000-01-01T00:00:00Z", sql]) == 0  # before any commit
+    assert "|0    |" in capsys.readouterr().out
+    assert main([*common, "--as-of", "1", f"SELECT * FROM {database}.invocations"]) == 2
+    assert "with --as-of, name the tables without the database" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main([*common, "--as-of", "yesterday", sql])
+    assert usage.value.code == 2 and "neither a snapshot id nor" in capsys.readouterr().err

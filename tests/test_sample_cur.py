@@ -18,6 +18,7 @@ from bedrock_costs.reference.price_file import check_no_ambiguity, default_prici
 from bedrock_costs.reference.price_refresh import Refresh
 from bedrock_costs.sample import planted as sample_cur
 from bedrock_costs.sample.cur_lines import MARKETPLACE_MODEL
+from helpers import catalog_table, register_output
 
 END = date(2026, 10, 31)
 FIRST = END - timedelta(days=6)
@@ -29,7 +30,8 @@ def month(spark, sample_month):
     """The demo's month (sample_month: `bedrock-costs demo` in its own process) read back."""
     tables = sample_month["tables"]
     summary = json.loads((tables / "_reconcile" / "2026-10.json").read_text())
-    invocations = read_table(spark, str(tables), "invocations")
+    database = register_output(spark, tables)  # the demo's tables, in this process's catalog
+    invocations = read_table(spark, database, "invocations")
     calls = call_kinds(
         invocations.where(F.col("usage_date").between(F.lit(FIRST), F.lit(END))),
         by_principal=False,
@@ -40,8 +42,9 @@ def month(spark, sample_month):
         "cur": sample_month["cur"],
         "tables": tables,
         "summary": summary,
-        "rec": read_table(spark, str(tables), "reconciliation").collect(),
-        "alloc": read_table(spark, str(tables), "allocations").collect(),
+        "database": database,
+        "rec": read_table(spark, database, "reconciliation").collect(),
+        "alloc": read_table(spark, database, "allocations").collect(),
         "estimated": (estimated.count(), calls.where(F.col("estimated_cost").isNull()).count()),
         "stdout": sample_month["stdout"],
     }
@@ -192,7 +195,7 @@ MANDATORY = (
 
 
 def test_focus_rows_keep_the_spec_rules(month):
-    table = pq.read_table(month["tables"] / "focus")
+    table = catalog_table(month["tables"], "focus")
     names = [n for n in table.column_names if n != "billing_period"]
     custom = [i for i, n in enumerate(names) if n.startswith("x_")]
     assert custom and min(custom) == len(names) - len(custom)  # x_ columns come last
@@ -221,7 +224,7 @@ def test_focus_rows_keep_the_spec_rules(month):
 
 def test_focus_before_reconciling_is_estimated_and_leaves_unpriced_calls_out(spark, month):
     rows, left_out = month["estimated"]
-    calls = read_table(spark, str(month["tables"]), "invocations")
+    calls = read_table(spark, month["database"], "invocations")
     priced = calls.where(F.col("pricing_status") == "priced")
     assert rows >= priced.count() > 0  # one row per priced call and kind with usage
     assert left_out > 0  # the sample's provisioned-throughput calls have no price

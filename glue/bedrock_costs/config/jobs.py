@@ -100,6 +100,20 @@ class ReconcileConfig:
 
 
 @dataclass(frozen=True)
+class MaintainConfig:
+    """Table maintenance (`bedrock-costs maintain`, jobs/maintain.py, weekly in Glue)."""
+
+    output_path: str
+    database: str = RunConfig.database
+    keep_days: int = 35  # snapshots younger than this stay readable "as of"; tagged ones always
+    stale_branch_hours: int = 24  # a run's branch older than this: the run was killed
+    orphan_days: int = 3  # files no snapshot names, older than this (none is being written)
+
+    def __post_init__(self) -> None:
+        check_database(self.database)
+
+
+@dataclass(frozen=True)
 class FocusConfig:
     """The FOCUS export (`bedrock-costs focus`; the Glue reconcile job runs it per period)."""
 

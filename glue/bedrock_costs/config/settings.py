@@ -11,6 +11,7 @@ from typing import Any
 
 from bedrock_costs.config.jobs import (
     FocusConfig,
+    MaintainConfig,
     QualityConfig,
     ReconcileConfig,
     RunConfig,
@@ -64,9 +65,9 @@ class Setting:
     @property
     def default(self) -> Any:
         """The target dataclass's default for this field (None when it has none)."""
-        if self.field not in {f.name for f in dataclasses.fields(self.target)}:
+        found = {f.name: f for f in dataclasses.fields(self.target)}.get(self.field)
+        if found is None:
             return None
-        found = {f.name: f for f in dataclasses.fields(self.target)}[self.field]
         if found.default is not dataclasses.MISSING:
             return found.default
         if found.default_factory is not dataclasses.MISSING:
@@ -82,6 +83,11 @@ def _settings(*settings: Setting, target: type) -> tuple[Setting, ...]:
 
 def _output(help_: str) -> Setting:
     return Setting("output_path", "--output", help_, required=True)
+
+
+def _count(field: str, help_: str, parse: Callable[[str, str], int] = as_days) -> Setting:
+    """A whole number, `--<field with dashes>`."""
+    return Setting(field, f"--{field.replace('_', '-')}", help_, parse=parse, metavar="N")
 
 
 def _billing_period(default_help: str) -> Setting:
@@ -216,6 +222,14 @@ FOCUS_SETTINGS = _settings(
     DATABASE,
     target=FocusConfig,
 )
+MAINTAIN_SETTINGS = _settings(
+    _output("the run's --output"),
+    DATABASE,
+    _count("keep_days", "expire snapshots older than N days (tagged ones stay: month-end closes)"),
+    _count("stale_branch_hours", "remove a killed run's branch older than N hours", as_whole),
+    _count("orphan_days", "delete files no snapshot references once older than N days"),
+    target=MaintainConfig,
+)
 
 
 WINDOW = ("trailing_days", "start_date", "end_date")
@@ -272,6 +286,10 @@ def reconcile_config(values: Mapping[str, Any], spelling: str) -> ReconcileConfi
 
 def focus_config(values: Mapping[str, Any], spelling: str) -> FocusConfig:
     return FocusConfig(**parsed(FOCUS_SETTINGS, values, spelling))
+
+
+def maintain_config(values: Mapping[str, Any], spelling: str) -> MaintainConfig:
+    return MaintainConfig(**parsed(MAINTAIN_SETTINGS, values, spelling))
 
 
 def default_text(setting: Setting) -> str:

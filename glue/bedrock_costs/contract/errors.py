@@ -42,6 +42,11 @@ class AccountingError(RuntimeError):
     """The job's own accounting identity did not hold: a bug, never a data problem."""
 
 
+class PublishConflict(RuntimeError):
+    """Another run published to a table after this run started: this run published nothing
+    (exit 1; run it again)."""
+
+
 class QualityGateError(RuntimeError):
     """A `fail` data-quality check did not hold: nothing was published (exit 3)."""
 

@@ -14,10 +14,13 @@ HEADER = """# Output tables
 <!-- generated from schemas/*.json and schemas/vocabulary.json by
      `python -m bedrock_costs.contract.table_docs > docs/tables.md`: edit those, not this -->
 
-Snappy Parquet under `--output`, one folder per table, Hive-style partitions, registered in the
-catalog database (`--database`, default `bedrock_costs`). These files are the one source of the
-Spark readers and writers, the Glue and Athena table definitions, the data-quality checks and
-this page. Money is DECIMAL everywhere; timestamps are UTC instants.
+Apache Iceberg v2 tables (snappy Parquet data files) at `--output/<table>`, partitioned as each
+section says, registered in the catalog database (`--database`, default `bedrock_costs`): the Glue
+Data Catalog in AWS Glue, the embedded catalog `<output>/_catalog/catalog.db` locally. Read them
+through a catalog or a metadata file, never by globbing the Parquet files: a table's folder also
+holds files that earlier snapshots replaced (docs/operations.md, "Reading the tables"). These
+files are the one source of the Spark writers, the table definitions, the data-quality checks
+and this page. Money is DECIMAL everywhere; timestamps are UTC instants.
 """
 
 

@@ -2,10 +2,10 @@
 
 Tables partitioned by date or month use Athena partition projection: Athena computes the
 partitions of a query from its date filter, so a day the job has just written is queryable at
-once without MSCK, crawlers or partition registration, and scanning years of history does not
-list thousands of partitions. The jobs still register partitions (MSCK … SYNC PARTITIONS) for
-Spark readers, which ignore projection. `quarantine` is not projected: its undated rows live in
-Hive's null partition, which a projected date cannot name.
+once without crawlers or partition registration, and scanning years of history does not
+list thousands of partitions. `quarantine` is not projected: its undated rows live in Hive's
+null partition, which a projected date cannot name. (These Hive-style definitions predate the
+Iceberg tables the jobs now write: docs/deploy.md, "Iceberg tables".)
 
 A table's definition is merged with what the catalog already has: columns the jobs added
 (`tag_*`, `profile_tag_*`) are kept, so redeploying never drops a promoted tag.

@@ -186,13 +186,18 @@ VIEWS = (
 
 
 def create_statements(
-    database: str, dialect: str = "athena", tenant_tag: str = access.DEFAULT_TENANT_TAG
+    database: str,
+    dialect: str = "athena",
+    tenant_tag: str = access.DEFAULT_TENANT_TAG,
+    *,
+    views_in: str | None = None,
 ) -> list[tuple[str, str]]:
-    """(view name, CREATE OR REPLACE VIEW statement) for every view."""
+    """(view name, CREATE OR REPLACE VIEW statement) for every view, created in `views_in`
+    (default: the tables' database)."""
     return [
         (
             name,
-            f"CREATE OR REPLACE VIEW {database}.{name} AS "
+            f"CREATE OR REPLACE VIEW {views_in or database}.{name} AS "
             + view_sql(name, database, dialect, tenant_tag),
         )
         for name in VIEWS

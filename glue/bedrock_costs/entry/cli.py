@@ -13,12 +13,14 @@ from bedrock_costs.contract.errors import (
     EXIT_QUALITY,
     EXIT_USAGE,
     AccountingError,
+    PublishConflict,
     QualityGateError,
     UsageError,
 )
 from bedrock_costs.entry.commands import (
     demo,
     focus,
+    maintain,
     pricing,
     profiles,
     query,
@@ -28,7 +30,7 @@ from bedrock_costs.entry.commands import (
     sample,
 )
 
-COMMANDS = (run, sample, reconcile, focus, demo, pricing, profiles, report, query)
+COMMANDS = (run, sample, reconcile, focus, demo, pricing, profiles, report, query, maintain)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line, file=sys.stderr)
         print(f"  results: {exc.saved_to}", file=sys.stderr)
         return EXIT_QUALITY
-    except AccountingError as exc:
+    except (AccountingError, PublishConflict) as exc:
         print(f"bedrock-costs: {exc}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -77,7 +78,22 @@ CUR_RECONCILE = GlueJob(
     lambda args: config.reconcile_config(args, GLUE),
     _reconcile_and_export,
 )
-JOBS = {job.name: job for job in (INVOCATION_COSTS, CUR_RECONCILE)}
+
+
+def _maintain(spark: Any, maintain: config.MaintainConfig) -> None:
+    from bedrock_costs.pipelines.maintain import run_maintain
+
+    for done in run_maintain(spark, maintain, progress=print):
+        print(done.human())
+
+
+MAINTAIN = GlueJob(
+    "maintain",
+    config.MAINTAIN_SETTINGS,
+    lambda args: config.maintain_config(args, GLUE),
+    _maintain,
+)
+JOBS = {job.name: job for job in (INVOCATION_COSTS, CUR_RECONCILE, MAINTAIN)}
 
 
 def local_resolved_options(
@@ -90,6 +106,12 @@ def local_resolved_options(
         parser.add_argument(f"--{name}", required=name in required, default=default)
     known, _ = parser.parse_known_args(list(argv[1:]))
     return vars(known)
+
+
+def _reads_s3(settings: Any) -> bool:
+    return any(
+        isinstance(v, str) and v.startswith(("s3://", "s3a://")) for v in vars(settings).values()
+    )
 
 
 def run_job(argv: Sequence[str], job: GlueJob) -> None:
@@ -108,16 +130,24 @@ def run_job(argv: Sequence[str], job: GlueJob) -> None:
 
         required = [s.glue_name for s in job.settings if s.is_required(GLUE)]
         settings = job.configure(local_resolved_options(argv, job.names, required))
-        job.work(local_session(settings.output_path), settings)
+        job.work(local_session(settings.output_path, s3=_reads_s3(settings)), settings)
         return
     from pyspark.context import SparkContext
+
+    from bedrock_costs.io.session import CATALOG, glue_catalog, use_catalog
 
     args = utils.getResolvedOptions(argv, job.names)
     settings = job.configure(args)
     glue_context = context.GlueContext(SparkContext.getOrCreate())
     glue_job = job_module.Job(glue_context)
     glue_job.init(args["JOB_NAME"], args)
-    job.work(glue_context.spark_session, settings)
+    spark = glue_context.spark_session
+    # The tables are Iceberg tables in the Glue Data Catalog: deploy.sh runs the job with
+    # --datalake-formats iceberg and --conf for the Iceberg SQL extensions and this catalog;
+    # a job defined without them gets the catalog here (the extensions cannot be added late).
+    if not spark.conf.get(f"spark.sql.catalog.{CATALOG}", None):
+        use_catalog(spark, glue_catalog(settings.output_path, os.environ))
+    job.work(spark, settings)
     glue_job.commit()
 
 

@@ -50,33 +50,6 @@ def exists(uri: str) -> bool:
     return page.get("KeyCount", 0) > 0
 
 
-def delete_prefix(uri: str) -> None:
-    bucket, key = split_s3(uri.rstrip("/") + "/")
-    client = _client()
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=key):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-
-
-def move_prefix(source: str, target: str) -> None:
-    """Copy every object under source to the same relative key under target, then delete source."""
-    src_bucket, src_key = split_s3(source.rstrip("/") + "/")
-    dst_bucket, dst_key = split_s3(target.rstrip("/") + "/")
-    client = _client()
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=src_bucket, Prefix=src_key):
-        for obj in page.get("Contents", []):
-            relative = obj["Key"][len(src_key) :]
-            client.copy_object(
-                Bucket=dst_bucket,
-                Key=dst_key + relative,
-                CopySource={"Bucket": src_bucket, "Key": obj["Key"]},
-            )
-    delete_prefix(source)
-
-
 def bedrock_client(region: str) -> Any:
     import boto3  # the one module allowed to (import-linter: aws-sdk)
 

@@ -1,4 +1,5 @@
-"""The local SparkSession: an embedded Hive metastore kept under the output folder."""
+"""The local SparkSession: Apache Iceberg tables in an embedded catalog kept under the output
+folder (or the Glue Data Catalog), the Iceberg jars from io.jars."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from bedrock_costs.io import storage
+from bedrock_costs.io import jars, storage
 
-# Settings every run needs, in Glue and locally: UTC dates, and Parquet timestamps that
-# Athena and pyarrow read as instants.
+# Settings every run needs, in Glue and locally: UTC dates, Parquet timestamps that Athena and
+# pyarrow read as instants, and Iceberg's row-based Parquet reader: its Arrow vectorized reader
+# (Iceberg 1.7.1, Java 17) crashed the JVM reading the demo's 20,000 calls at reconciliation,
+# reproducibly (SIGSEGV in class loading, or a silent exit); with it off the same run passes.
 SPARK_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.iceberg.vectorization.enabled": "false",
 }
 FILES_PER_SHUFFLE_PARTITION = 16  # 16 objects of the sample's 500 records: ~8k rows per partition
 _SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
@@ -47,65 +51,141 @@ def shuffle_partitions(spark: SparkSession, files: int) -> Iterator[None]:
 
 
 _LOG_CONFIG = "log4j2.properties"
+CATALOG = "bedrock"  # the Spark catalog holding the tables: the session's default catalog
+EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+CATALOG_VARIABLE = "BEDROCK_COSTS_CATALOG"  # `glue`: Iceberg's Glue catalog (a moto_server, AWS)
 
 
 def catalog_dir(output_path: str) -> Path:
-    """Where the embedded metastore lives: under a local output, else in ./.bedrock-costs."""
+    """Where the embedded catalog lives: under a local output, else in ./.bedrock-costs."""
     if storage.is_s3(output_path):
         return Path.cwd() / ".bedrock-costs" / "catalog"
     return storage.local(output_path).resolve() / "_catalog"
 
 
-def local_session(output_path: str, *, master: str | None = None) -> SparkSession:
-    """A SparkSession whose catalog is the metastore of this output folder."""
-    catalog = catalog_dir(output_path)
-    catalog.mkdir(parents=True, exist_ok=True)
+def catalog_file(output_path: str) -> Path:
+    """The embedded catalog: one SQLite file (Iceberg's JDBC catalog; pyiceberg reads it too)."""
+    return catalog_dir(output_path) / "catalog.db"
+
+
+def local_catalog(file: Path, warehouse: str, *, s3: bool = False) -> dict[str, str]:
+    """Spark settings for the embedded catalog in `file`, the session's default catalog."""
+    key = f"spark.sql.catalog.{CATALOG}"
+    return {
+        key: "org.apache.iceberg.spark.SparkCatalog",
+        f"{key}.type": "jdbc",
+        f"{key}.uri": f"jdbc:sqlite:{file}",
+        f"{key}.jdbc.schema-version": "V1",  # with views (the dashboards' views, tested locally)
+        # SQLite takes one writer at a time: one connection per catalog, a wait (not an
+        # error) while another connection commits, and write-ahead logging, so that a reader
+        # never blocks a commit (Spark's cache clones the session, and with it the catalog)
+        f"{key}.clients": "1",
+        f"{key}.jdbc.busy_timeout": "60000",
+        f"{key}.jdbc.journal_mode": "WAL",
+        f"{key}.warehouse": warehouse,
+        **(_s3_file_io(key, os.environ) if s3 else {}),
+        "spark.sql.defaultCatalog": CATALOG,
+    }
+
+
+def glue_catalog(warehouse: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Spark settings for the Glue Data Catalog through Iceberg's Glue catalog and S3 FileIO.
+
+    Runtime settings (Spark loads a catalog on first use), so the Glue job sets them on the
+    session Glue built; AWS_ENDPOINT_URL_GLUE / _S3 / AWS_ENDPOINT_URL point them at a
+    moto_server in the tests."""
+    key = f"spark.sql.catalog.{CATALOG}"
+    settings = {
+        key: "org.apache.iceberg.spark.SparkCatalog",
+        f"{key}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
+        f"{key}.warehouse": warehouse,
+        **_s3_file_io(key, environ),
+        "spark.sql.defaultCatalog": CATALOG,
+    }
+    endpoint = environ.get("AWS_ENDPOINT_URL_GLUE") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        settings[f"{key}.glue.endpoint"] = endpoint
+    return settings
+
+
+def _s3_file_io(key: str, environ: Mapping[str, str]) -> dict[str, str]:
+    settings = {f"{key}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO"}
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if region:
+        settings[f"{key}.client.region"] = region
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        settings |= {f"{key}.s3.endpoint": endpoint, f"{key}.s3.path-style-access": "true"}
+    return settings
+
+
+def uses_glue_catalog() -> bool:
+    return os.environ.get(CATALOG_VARIABLE) == "glue"
+
+
+def use_catalog(spark: SparkSession, settings: Mapping[str, str]) -> None:
+    """Catalog settings on a session that is already running (Glue's own)."""
+    for name, value in settings.items():
+        spark.conf.set(name, value)
+
+
+def local_session(output_path: str, *, s3: bool = False, master: str | None = None) -> SparkSession:
+    """A SparkSession whose default catalog holds this output folder's tables.
+
+    The embedded catalog under the output folder, or with BEDROCK_COSTS_CATALOG=glue the Glue
+    Data Catalog. `s3`: some path Spark reads is s3:// (an s3:// output implies it). One output
+    folder per process: a session that exists already keeps the catalog it loaded first."""
+    s3 = s3 or storage.is_s3(output_path)
+    warehouse = storage.spark_path(output_path)
+    if uses_glue_catalog():
+        catalog, s3 = glue_catalog(warehouse, os.environ), True
+    else:
+        catalog_dir(output_path).mkdir(parents=True, exist_ok=True)
+        catalog = local_catalog(catalog_file(output_path), warehouse, s3=s3)
     settings = {
         "spark.sql.shuffle.partitions": str(2 * (os.cpu_count() or 2)),
-        "spark.sql.warehouse.dir": str(catalog / "warehouse"),
-        "spark.hadoop.javax.jdo.option.ConnectionURL": (
-            f"jdbc:derby:;databaseName={catalog / 'metastore_db'};create=true"
-        ),
-        **s3_settings(os.environ),
+        **catalog,
+        **(s3_settings(os.environ) if s3 else {}),
     }
-    return _session("bedrock-costs", master, settings, f"-Dderby.system.home={catalog}", hive=True)
+    return _session("bedrock-costs", master, settings, s3=s3)
+
+
+def resolve_jars(*, s3: bool = False) -> None:
+    """Start (and stop) a session only to fetch the jars into the cache (`make` does, once)."""
+    _session("bedrock-costs-jars", "local[1]", {}, s3=s3).stop()
 
 
 def _session(
-    app: str, master: str | None, settings: dict[str, str], java_options: str, *, hive: bool
+    app: str, master: str | None, settings: dict[str, str], *, s3: bool = False
 ) -> SparkSession:
-    """The settings every local session shares (UTC, quiet logs, no UI), plus `settings`."""
+    """The settings every local session shares (UTC, quiet logs, no UI, the Iceberg jars and
+    SQL extensions), plus `settings`."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     log_config = f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}"
-    builder = (
-        SparkSession.builder.appName(app)
-        .master(master or os.environ.get("BEDROCK_COSTS_SPARK_MASTER", "local[*]"))
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.extraJavaOptions", " ".join(filter(None, [java_options, log_config])))
-    )
-    for key, value in {**SPARK_SETTINGS, **settings}.items():
-        builder = builder.config(key, value)
-    if hive:
-        builder = builder.enableHiveSupport()
-    spark = builder.getOrCreate()
+    with jars.classpath(s3=s3) as classpath:
+        builder = (
+            SparkSession.builder.appName(app)
+            .master(master or os.environ.get("BEDROCK_COSTS_SPARK_MASTER", "local[*]"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.extraJavaOptions", log_config)
+            .config("spark.sql.extensions", EXTENSIONS)
+        )
+        for key, value in {**SPARK_SETTINGS, **classpath.settings, **settings}.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        classpath.record(spark)
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 
 def s3_settings(environ: Mapping[str, str]) -> dict[str, str]:
-    """Hadoop's S3A connector for s3:// paths on a laptop (Glue reads S3 natively).
-
-    The pip `pyspark` has no S3 connector: BEDROCK_COSTS_SPARK_JARS names the hadoop-aws and AWS
-    SDK bundle jars (`make s3a-jars` fetches them from PyPI). Credentials come from the usual AWS
+    """Hadoop's S3A connector for the s3:// paths Spark reads on a laptop (Glue reads S3
+    natively; the jars come with io.jars' S3 packages). Credentials come from the usual AWS
     chain; AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (a moto_server, MinIO) switch to path-style
     requests against that endpoint.
     """
-    jars = environ.get("BEDROCK_COSTS_SPARK_JARS", "")
-    if not jars:
-        return {}
     settings = {
-        "spark.jars": jars,
         "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
         "spark.hadoop.fs.s3a.aws.credentials.provider": (
             "com.amazonaws.auth.DefaultAWSCredentialsProviderChain"
@@ -129,7 +209,7 @@ def scratch_session() -> Iterator[SparkSession]:
     if active is not None:
         yield active
         return
-    spark = _session("bedrock-costs-sample", None, {}, "", hive=False)
+    spark = _session("bedrock-costs-sample", None, {})
     try:
         yield spark
     finally:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 from pathlib import Path
 
 from bedrock_costs.contract.errors import UsageError
@@ -59,30 +57,6 @@ def list_dir(path: str) -> tuple[list[str], list[str]]:
     return sorted(dirs), sorted(files)
 
 
-def delete_tree(path: str) -> None:
-    if is_s3(path):
-        aws.delete_prefix(path)
-    else:
-        shutil.rmtree(local(path), ignore_errors=True)
-
-
-def remove_if_empty(path: str) -> None:
-    """Remove a local folder that holds nothing (S3 has no empty folders)."""
-    if not is_s3(path):
-        with contextlib.suppress(OSError):  # not empty (another run's staging), or gone
-            local(path).rmdir()
-
-
 def spark_path(path: str) -> str:
     """The form Spark's readers want: absolute local paths, s3:// untouched."""
     return path if is_s3(path) else str(local(path).resolve())
-
-
-def move_tree(source: str, target: str) -> None:
-    """Move a folder to a path that does not exist yet."""
-    if is_s3(source):
-        aws.move_prefix(source, target)
-        return
-    destination = local(target)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(local(source), destination)

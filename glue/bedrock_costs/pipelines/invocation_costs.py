@@ -1,8 +1,8 @@
 """The invocation-cost job: logs in, priced `invocations` and `quarantine` tables out.
 
 validate inputs -> list log files -> parse, window, mark first of each request (cached)
--> count -> plan tag columns -> build both tables -> stage -> accounting identity and
-quality gates on the staged rows -> publish the processed partitions -> catalog
+-> count -> plan tag columns -> build both tables -> write them to the run's branches ->
+accounting identity and quality gates on those rows -> publish (one commit per table)
 """
 
 from __future__ import annotations
@@ -105,14 +105,12 @@ def run_invocation_costs(
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
         try:
-            plan = _publish(spark, config, inputs, summary, records, progress, validator)
+            _publish(spark, config, inputs, summary, records, progress, validator)
         except QualityGateError:
             summary.finish(config.output_path, QUALITY_FAILED)
             raise
         finally:
             records.unpersist()
-    progress("registering tables")
-    catalog.register_tables(spark, config.database, config.output_path, plan.all_columns)
     summary.finish(config.output_path, SUCCEEDED)
     return summary
 
@@ -125,8 +123,9 @@ def _publish(
     records: DataFrame,
     progress: Progress,
     validator: Validator | None,
-) -> tags.TagPlan:
-    """Both tables staged, counted, checked, then published together (or not at all)."""
+) -> None:
+    """Both tables written to the run's branches, counted, checked, then published (or not
+    at all)."""
     lines = counts.line_counts(records)
     progress(
         f"read {lines.lines_read:,} lines: {lines.distinct_calls:,} calls in "
@@ -146,31 +145,27 @@ def _publish(
     quarantine = build_quarantine(
         records, previous_quarantine(spark, config), detected_at=summary.started_at
     )
-    with staged_publish(config.output_path, summary.run_id) as staging:
+    processed = processed_partitions(config.window, lines.dates)
+    with staged_publish(spark, config.database, config.output_path, summary.run_id) as staging:
         progress("writing invocations and quarantine")
         staging.write(
             "invocations",
             invocations,
+            processed,
+            extra_columns=plan.all_columns,
             files=files_per_partition(lines.largest_day),
             partitions_hint=len(lines.dates),
         )
-        staging.write("quarantine", quarantine)
-        written = counts.staged_counts(
-            staging.read(spark, "invocations", plan.all_columns), staging.read(spark, "quarantine")
-        )
-        records.unpersist()  # what follows reads the staged files
+        staging.write("quarantine", quarantine, processed)
+        written = counts.staged_counts(staging.read("invocations"), staging.read("quarantine"))
+        records.unpersist()  # what follows reads the staged rows
         summary.count(lines, written, plan, config.database)  # the accounting identity
-        _check_quality(spark, config, staging, summary, progress, validator)
-        processed = processed_partitions(config.window, lines.dates)
-        for table in TABLES:
-            staging.replace(table, processed)
-    summary.partitions_written += _values(staging.published["invocations"])
-    summary.quarantine_partitions_written += _values(staging.published["quarantine"])
-    return plan
+        _check_quality(config, staging, summary, progress, validator)
+        summary.partitions_written += staging.written("invocations")
+        summary.quarantine_partitions_written += staging.written("quarantine")
 
 
 def _check_quality(
-    spark: SparkSession,
     config: RunConfig,
     staging: Staging,
     summary: RunSummary,
@@ -179,7 +174,7 @@ def _check_quality(
 ) -> None:
     checks = quality_checks.invocation_checks(config.quality)
     progress(f"checking data quality ({len(checks)} checks)")
-    frame = invocations_frame(staging.read(spark, "invocations"))
+    frame = invocations_frame(staging.read("invocations"))
     report = evaluate(
         summary.run_id, "invocation-costs", [("invocations", frame, checks)], validator
     )
@@ -205,9 +200,9 @@ def plan_tags(
 
 def previous_quarantine(spark: SparkSession, config: RunConfig) -> DataFrame | None:
     """The window's quarantined lines as published, for their first detection times."""
-    if not storage.exists(storage.join(config.output_path, "quarantine")):
+    if not catalog.table_exists(spark, config.database, "quarantine"):
         return None
-    frame = read_table(spark, config.output_path, "quarantine")
+    frame = read_table(spark, config.database, "quarantine")
     if config.window:
         frame = frame.where(
             F.col("usage_date").between(*config.window) | F.col("usage_date").isNull()
@@ -224,7 +219,3 @@ def processed_partitions(
     else:
         days = {window[0] + timedelta(days=i) for i in range((window[1] - window[0]).days + 1)}
     return {d.isoformat() for d in days} | {None}
-
-
-def _values(folders: list[str]) -> list[str]:
-    return [f.split("=", 1)[1] for f in folders]

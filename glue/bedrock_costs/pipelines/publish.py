@@ -1,15 +1,15 @@
-"""The one publish mechanism of every pipeline: stage, verify, publish.
+"""The one publish mechanism of every pipeline: write, audit, publish (Iceberg branches).
 
-    with staged_publish(output_path, run_id) as staging:
-        staging.write("invocations", frame)          # under <output>/_staging/<run_id>/
-        ... verify what staging.read(...) returns ...
-        staging.replace("invocations", partitions)    # what to publish, once the block ends
+    with staged_publish(spark, database, output_path, run_id) as staging:
+        staging.write("invocations", frame, {"2026-07-14", None})   # on the run's branch
+        ... verify what staging.read("invocations") returns ...
 
-The tables are published when the block ends without an exception, all of them together:
-each processed partition of each table is swapped for its staged folder, and if any move
-fails every move before it is undone. On any exception (inside the block or while
-publishing) nothing stays published, and the staging folder is always removed (and
-`_staging/` itself, when no other run is staging).
+Each table is written to a branch of its own for this run: the processed partitions replaced
+there, invisible to readers of the published table. When the block ends without an exception
+every table is published, each in one atomic commit (`main` fast-forwarded to the branch); if
+publishing one fails, the tables published before it are put back. On any exception nothing
+stays published: the run's branches are removed, the files only they held are deleted, and
+columns the run added to a table are dropped again.
 """
 
 from __future__ import annotations
@@ -19,68 +19,115 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
-from bedrock_costs.io import partitions, storage
-from bedrock_costs.io.partitions import PARTITION_COLUMN, Swap
+from bedrock_costs.io import catalog, partitions, snapshots
+from bedrock_costs.io.partitions import PARTITION_COLUMN
 from bedrock_costs.io.tables import read_table
 
-STAGING = "_staging"
+BRANCH_PREFIX = "wap-"  # the branches runs write to: `maintain` removes ones a killed run left
+
+
+@dataclass
+class _Written:
+    base: int  # the snapshot the run's branch started from
+    column: str
+    replaced: set[str | None]
+    added_columns: list[str]
+    published: int | None = None
 
 
 @dataclass
 class Staging:
-    """A run's staging folder and what to publish from it."""
+    """A run's branches and what it wrote to them."""
 
+    spark: SparkSession
+    database: str
     output_path: str
-    root: str
-    plan: list[tuple[str, set[str | None], str]] = field(default_factory=list)
-    published: dict[str, list[str]] = field(default_factory=dict)  # table -> folders written
+    branch: str
+    tables: dict[str, _Written] = field(default_factory=dict)
 
     def write(
         self,
         table: str,
         frame: DataFrame,
+        replace: set[str | None],
         column: str = PARTITION_COLUMN,
         *,
+        extra_columns: tuple[str, ...] = (),
         files: int = 1,
         partitions_hint: int = 1,
     ) -> None:
-        partitions.stage(
-            frame,
-            storage.join(self.root, table),
-            column,
-            files=files,
-            partitions=partitions_hint,
+        """The `replace` partitions of `table` replaced by `frame`'s rows on the run's branch
+        (the table is created, or given the `extra_columns` it lacks, first)."""
+        added = catalog.ensure_table(
+            self.spark, self.database, self.output_path, table, extra_columns
+        )
+        base = snapshots.create_branch(self.spark, self.database, table, self.branch)
+        self.tables[table] = _Written(base, column, replace, added)
+        target = f"{catalog.qualified(self.database, table)}.`branch_{self.branch}`"
+        partitions.overwrite(
+            frame, target, replace, column, files=files, partitions=partitions_hint
         )
 
-    def read(self, spark: SparkSession, table: str, tag_columns: tuple[str, ...] = ()) -> DataFrame:
-        return read_table(spark, self.root, table, tag_columns)
+    def read(self, table: str) -> DataFrame:
+        """The rows this run wrote: the replaced partitions of its branch of the table."""
+        done = self.tables[table]
+        frame = read_table(self.spark, self.database, table, branch=self.branch)
+        return frame.where(partitions.replaced(frame, done.column, done.replaced))
 
-    def replace(
-        self, table: str, processed: set[str | None], column: str = PARTITION_COLUMN
-    ) -> None:
-        """Publish `table` when the block ends: each processed partition is replaced by its
-        staged folder, or removed when the run staged none for it."""
-        self.plan.append((table, processed, column))
+    def written(self, table: str) -> list[str | None]:
+        """The replaced partitions that hold rows after this run, as text, sorted (None: the
+        partition of rows without a value, last)."""
+        done = self.tables[table]
+        values = (
+            self.read(table)
+            .select(F.col(done.column).cast("string").alias("value"))
+            .distinct()
+            .collect()  # one row per partition value: a window's days at most
+        )
+        found = {r.value for r in values}
+        return sorted(v for v in found if v is not None) + ([None] if None in found else [])
+
+    def published(self, table: str) -> int | None:
+        """The snapshot of `table` this run published (None before the block ended)."""
+        return self.tables[table].published
 
 
 @contextmanager
-def staged_publish(output_path: str, run_id: str) -> Iterator[Staging]:
-    staging = Staging(output_path, storage.join(output_path, STAGING, run_id))
+def staged_publish(
+    spark: SparkSession, database: str, output_path: str, run_id: str
+) -> Iterator[Staging]:
+    staging = Staging(spark, database, output_path, f"{BRANCH_PREFIX}{run_id}")
     try:
         yield staging
-        swap = Swap(backup=storage.join(staging.root, "_replaced"))
-        try:
-            for table, processed, column in staging.plan:
-                staging.published[table] = swap.replace(
-                    storage.join(staging.root, table),
-                    storage.join(output_path, table),
-                    processed,
-                    column,
+        _publish_all(staging)
+    except BaseException:
+        _discard(staging)
+        raise
+
+
+def _publish_all(staging: Staging) -> None:
+    done: list[str] = []
+    try:
+        for table, written in staging.tables.items():
+            written.published = snapshots.publish(
+                staging.spark, staging.database, table, staging.branch
+            )
+            done.append(table)
+    except BaseException:
+        for table in reversed(done):
+            written = staging.tables[table]
+            if written.published is not None:
+                snapshots.restore(
+                    staging.spark, staging.database, table, written.base, written.published
                 )
-        except BaseException:
-            swap.undo()
-            raise
-    finally:
-        storage.delete_tree(staging.root)
-        storage.remove_if_empty(storage.join(output_path, STAGING))
+                written.published = None
+        raise
+
+
+def _discard(staging: Staging) -> None:
+    """Everything the run left: its branches, their files, the columns it added."""
+    for table, written in staging.tables.items():
+        snapshots.discard(staging.spark, staging.database, table, staging.branch, written.base)
+        catalog.drop_columns(staging.spark, staging.database, table, written.added_columns)

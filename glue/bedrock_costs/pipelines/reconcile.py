@@ -28,9 +28,9 @@ from bedrock_costs.billing.drift import billed_rates, find_drift, propose_rows
 from bedrock_costs.config import ReconcileConfig
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.contract.vocabulary import SUCCEEDED
-from bedrock_costs.io import catalog, storage
+from bedrock_costs.io import catalog, snapshots, storage
 from bedrock_costs.io.session import apply_run_settings
-from bedrock_costs.io.tables import read_table
+from bedrock_costs.io.tables import AsOf, read_table
 from bedrock_costs.pipelines.publish import Staging, staged_publish
 from bedrock_costs.pipelines.reconcile_summary import ReconcileSummary
 from bedrock_costs.quality import checks as quality_checks
@@ -66,14 +66,18 @@ def run_reconcile(
     apply_run_settings(spark)
     for period in periods:
         cur_files.check_files(spark, period)
-    invocations = read_table(spark, config.output_path, "invocations")
+    if not catalog.table_exists(spark, config.database, "invocations"):
+        raise UsageError(
+            f"no {config.database}.invocations table in the catalog: run `bedrock-costs run` first",
+            file=config.output_path,
+        )
+    # one snapshot of the invocations for every period, recorded in each summary
+    read = snapshots.snapshot_id(spark, config.database, "invocations")
+    invocations = read_table(spark, config.database, "invocations", as_of=AsOf(snapshot=read))
     summaries = []
     for period in periods:
         progress(f"reconciling billing period {period.period} ({len(period.files)} CUR files)")
-        summaries.append(_one_period(spark, config, prices, period, invocations, validator))
-    progress("registering tables")
-    for table in TABLES:
-        catalog.register_table(spark, config.database, config.output_path, table)
+        summaries.append(_one_period(spark, config, prices, period, (invocations, read), validator))
     return summaries
 
 
@@ -82,9 +86,10 @@ def _one_period(
     config: ReconcileConfig,
     prices: list[PriceRow],
     period: cur_files.BillingPeriod,
-    invocations: DataFrame,
+    read: tuple[DataFrame, int | None],
     validator: Validator | None,
 ) -> ReconcileSummary:
+    invocations, invocations_snapshot = read
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
     line_items = cur_files.read_line_items(spark, period)
     lines = bedrock_lines(spark, line_items, period=period.period)
@@ -98,32 +103,45 @@ def _one_period(
         calls = call_kinds(in_period, by_principal=by_principal)
         buckets = cur_buckets(lines, by_principal=by_principal).persist()
         try:
-            with staged_publish(config.output_path, run_id) as staging:
+            with staged_publish(spark, config.database, config.output_path, run_id) as staging:
+                replaced: set[str | None] = {period.period}
                 staging.write(
                     "reconciliation",
                     reconcile(buckets, log_buckets(calls), period.period),
+                    replaced,
                     PARTITION,
                 )
                 staging.write(
                     "allocations",
                     allocate(calls, buckets, by_principal=by_principal, period=period.period),
+                    replaced,
                     PARTITION,
                 )
-                _figures(spark, config, staging, summary, lines, buckets, prices)
-                _check_quality(spark, config, staging, summary, validator)
-                for table in TABLES:
-                    staging.replace(table, {period.period}, PARTITION)
+                _figures(config, staging, summary, lines, buckets, prices)
+                _check_quality(config, staging, summary, validator)
         finally:
             buckets.unpersist()
     finally:
         lines.unpersist()
+    summary.snapshots = {
+        "invocations": invocations_snapshot,
+        **{table: staging.published(table) for table in TABLES},
+    }
+    _tag_close(spark, config.database, summary)
     summary.status = SUCCEEDED
     summary.save(config.output_path)
     return summary
 
 
+def _tag_close(spark: SparkSession, database: str, summary: ReconcileSummary) -> None:
+    """Tag the snapshots of this reconciliation `reconciled-<period>` (moved by a re-run):
+    `maintain` keeps tagged snapshots, so a closed month stays reproducible."""
+    for table, snapshot in summary.snapshots.items():
+        if snapshot is not None:
+            snapshots.tag(spark, database, table, f"reconciled-{summary.billing_period}", snapshot)
+
+
 def _figures(
-    spark: SparkSession,
     config: ReconcileConfig,
     staging: Staging,
     summary: ReconcileSummary,
@@ -132,11 +150,11 @@ def _figures(
     prices: list[PriceRow],
 ) -> None:
     """The summary's figures from the staged rows, and the price rows drift proposes."""
-    allocations = staging.read(spark, "allocations")
+    allocations = staging.read("allocations")
     allocated, unattributed, billed = totals(allocations, buckets)
     summary.allocated_total, summary.unattributed_total = allocated, unattributed
     summary.cur_total = billed
-    summary.add(findings.summarise(staging.read(spark, "reconciliation")))
+    summary.add(findings.summarise(staging.read("reconciliation")))
     summary.findings["pricing_units"] = findings.unit_findings(lines)
     drifts = find_drift(billed_rates(lines), prices)
     summary.drift = [d.to_dict() for d in drifts]
@@ -149,11 +167,10 @@ def _figures(
         changes = describe(proposal, prices).replace("\n= 0 prices unchanged", "")
         storage.write_text(path.replace(".csv", ".txt"), changes + "\n")
         summary.proposed_prices = path
-    summary.rows = {t: staging.read(spark, t).count() for t in TABLES}
+    summary.rows = {t: staging.read(t).count() for t in TABLES}
 
 
 def _check_quality(
-    spark: SparkSession,
     config: ReconcileConfig,
     staging: Staging,
     summary: ReconcileSummary,
@@ -161,8 +178,8 @@ def _check_quality(
 ) -> None:
     """The reconciliation, allocation and per-bucket sum checks; raises if a `fail` one fails
     (the period's published rows and their summary then stay as they were)."""
-    reconciliation = staging.read(spark, "reconciliation")
-    allocations = staging.read(spark, "allocations")
+    reconciliation = staging.read("reconciliation")
+    allocations = staging.read("allocations")
     checks = config.quality
     report = evaluate(
         summary.run_id,

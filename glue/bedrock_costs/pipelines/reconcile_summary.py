@@ -36,6 +36,9 @@ class ReconcileSummary:
     unattributed_total: Decimal = Decimal(0)
     allocation_check: str = ""
     rows: dict[str, int] = field(default_factory=dict)
+    # the Iceberg snapshots read (invocations) and published (reconciliation, allocations):
+    # `query --as-of SNAPSHOT` reproduces exactly what this reconciliation saw and wrote
+    snapshots: dict[str, int | None] = field(default_factory=dict)
     status: str = RUNNING  # "succeeded" once published (a failed gate saves no summary)
     quality: dict[str, Any] = field(default_factory=dict)
 

@@ -31,8 +31,8 @@ class RunSummary:
     unpriced: dict[str, dict[str, int]] = field(default_factory=dict)
     total_cost: Decimal = Decimal(0)
     currency: str = CURRENCY
-    partitions_written: list[str] = field(default_factory=list)
-    quarantine_partitions_written: list[str] = field(default_factory=list)
+    partitions_written: list[str | None] = field(default_factory=list)  # None: undated rows
+    quarantine_partitions_written: list[str | None] = field(default_factory=list)
     tag_columns_promoted: list[str] = field(default_factory=list)
     tag_keys_not_promoted: list[str] = field(default_factory=list)
     profile_tag_columns: list[str] = field(default_factory=list)

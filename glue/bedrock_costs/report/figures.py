@@ -16,6 +16,8 @@ from pyspark.sql import functions as F
 from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
 from bedrock_costs.contract.vocabulary import CACHE_WRITE_1H, PRICED, TOKEN_KINDS
 from bedrock_costs.invocations.costs import choose_price_rows, per_mtok_cost, prices_frame
+from bedrock_costs.io.catalog import table_exists
+from bedrock_costs.io.tables import AsOf, read_table
 from bedrock_costs.reference.price_file import PriceRow
 from bedrock_costs.report.summaries import newest_json, quality_results, reconciliation
 from bedrock_costs.report.values import MAX_ROWS, one_row, plain
@@ -26,7 +28,7 @@ OTHER, UNTAGGED = "(other)", "(untagged)"
 
 def headline(spark: SparkSession, database: str, *, top: int = 12) -> str:
     """Cost by model (priced calls), then unpriced calls by status, from the catalog tables."""
-    calls = spark.table(f"`{database}`.`invocations`")
+    calls = read_table(spark, database, "invocations")
     by_model = (
         calls.where(F.col("pricing_status") == PRICED)
         .groupBy("model", "routing")
@@ -57,10 +59,15 @@ def headline(spark: SparkSession, database: str, *, top: int = 12) -> str:
 
 
 def report_data(
-    spark: SparkSession, output_path: str, database: str, prices: list[PriceRow]
+    spark: SparkSession,
+    output_path: str,
+    database: str,
+    prices: list[PriceRow],
+    as_of: AsOf | None = None,
 ) -> dict[str, Any]:
-    """Every number the HTML report shows, JSON-ready (money as exact decimal text)."""
-    calls = spark.table(f"`{database}`.`invocations`")
+    """Every number the HTML report shows, JSON-ready (money as exact decimal text): from the
+    published tables, or from the tables as they were `as_of` a snapshot or time."""
+    calls = read_table(spark, database, "invocations", as_of=as_of)
     tag_columns = [c for c in calls.columns if c.startswith((TAG_PREFIX, PROFILE_TAG_PREFIX))]
     data: dict[str, Any] = {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -73,8 +80,9 @@ def report_data(
         "principals": top_principals(calls),
         "cache": cache_effect(spark, calls, prices),
         "unpriced": unpriced_calls(calls),
-        "quarantine": quarantine_counts(spark, database),
-        "reconciliation": reconciliation(spark, output_path, database),
+        "as_of": as_of.text() if as_of else None,
+        "quarantine": quarantine_counts(spark, database, as_of),
+        "reconciliation": reconciliation(spark, output_path, database, as_of),
         "latest_run": newest_json(output_path, "_runs"),
         "quality": quality_results(output_path),
     }
@@ -246,12 +254,13 @@ def unpriced_calls(calls: DataFrame) -> list[dict[str, Any]]:
     return [plain(r.asDict()) for r in rows]
 
 
-def quarantine_counts(spark: SparkSession, database: str) -> list[dict[str, Any]]:
-    table = f"`{database}`.`quarantine`"
-    if not spark.catalog.tableExists(f"{database}.quarantine"):
+def quarantine_counts(
+    spark: SparkSession, database: str, as_of: AsOf | None = None
+) -> list[dict[str, Any]]:
+    if not table_exists(spark, database, "quarantine"):
         return []
     rows = (
-        spark.table(table)
+        read_table(spark, database, "quarantine", as_of=as_of, missing_ok=True)
         .groupBy("reason")
         .agg(F.count(F.lit(1)).alias("lines"))
         .orderBy(F.desc("lines"), "reason")

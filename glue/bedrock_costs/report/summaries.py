@@ -12,16 +12,20 @@ from pyspark.sql import functions as F
 
 from bedrock_costs.contract.vocabulary import UNATTRIBUTED
 from bedrock_costs.io import storage
+from bedrock_costs.io.catalog import table_exists
+from bedrock_costs.io.tables import AsOf, read_table
 from bedrock_costs.report.values import MAX_ROWS, plain
 
 
-def reconciliation(spark: SparkSession, output_path: str, database: str) -> list[dict[str, Any]]:
+def reconciliation(
+    spark: SparkSession, output_path: str, database: str, as_of: AsOf | None = None
+) -> list[dict[str, Any]]:
     """Per reconciled billing period: buckets by status, unattributed dollars, the summary's
-    matched share and price drift. Empty when reconciliation has not run."""
-    if not spark.catalog.tableExists(f"{database}.reconciliation"):
+    matched share and price drift. Empty when reconciliation has not run (by `as_of`)."""
+    if not table_exists(spark, database, "reconciliation"):
         return []
     statuses = (
-        spark.table(f"`{database}`.`reconciliation`")
+        read_table(spark, database, "reconciliation", as_of=as_of, missing_ok=True)
         .groupBy("billing_period", "status")
         .agg(
             F.count(F.lit(1)).alias("buckets"),
@@ -33,7 +37,7 @@ def reconciliation(spark: SparkSession, output_path: str, database: str) -> list
     )
     unattributed = {
         r["billing_period"]: r["cost"]
-        for r in spark.table(f"`{database}`.`allocations`")
+        for r in read_table(spark, database, "allocations", as_of=as_of, missing_ok=True)
         .groupBy("billing_period")
         .agg(
             F.sum(

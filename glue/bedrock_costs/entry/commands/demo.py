@@ -88,12 +88,12 @@ def _reconcile(spark: SparkSession, tables: str, cur: str, progress: Progress) -
 
 def _where(tables: Path, summary: RunSummary, database: str, with_cur: bool) -> None:
     names = "invocations, quarantine" + (", reconciliation, allocations, focus" if with_cur else "")
-    print(f"  tables (Parquet)  {tables}/{{{names}}}")
+    print(f"  tables (Iceberg)  {tables}/{{{names}}}")
     print(f"  run summary       {tables}/_runs/{summary.run_id}.json")
     if with_cur:
         print(f"  reconciliation    {tables}/_reconcile/ (summary JSON, proposed price rows)")
     print(f"  data quality      {tables}/_quality/ (great_expectations results, JSON + HTML)")
-    print(f"  catalog           {tables}/_catalog (database {database})")
+    print(f"  catalog           {tables}/_catalog/catalog.db (database {database})")
     print(
         f"  query it          .venv/bin/bedrock-costs query --output {tables} "
         f'"SELECT tag_tenant, sum(total_cost) FROM {database}.invocations GROUP BY 1"'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bedrock_costs.config import parse_date
+from bedrock_costs.config import RunConfig, parse_date
 from bedrock_costs.contract.errors import EXIT_OK, UsageError
 from bedrock_costs.contract.vocabulary import AWS_SAMPLE_FORMAT, OUR_FORMAT, PRICING_FORMATS
 from bedrock_costs.io import storage
@@ -47,7 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     coverage.add_argument("--output", required=True, metavar="PATH", help="the run's --output")
     coverage.add_argument("--csv", metavar="FILE", help="also write the groups as CSV")
-    coverage.set_defaults(handler=lambda args: pricing_coverage(args.output, args.csv))
+    coverage.add_argument("--database", default=RunConfig.database, metavar="NAME")
+    coverage.set_defaults(
+        handler=lambda args: pricing_coverage(args.output, args.csv, args.database)
+    )
 
 
 def _register_refresh(tools: argparse._SubParsersAction) -> None:
@@ -95,7 +98,7 @@ def pricing_convert(path: str, fmt: str, target: str) -> int:
     return EXIT_OK
 
 
-def pricing_coverage(output: str, csv_path: str | None) -> int:
+def pricing_coverage(output: str, csv_path: str | None, database: str = RunConfig.database) -> int:
     """Unpriced calls in a written table, grouped, with the rows to add to the price table."""
     from bedrock_costs.invocations.coverage import suggested_rows, unpriced_groups
     from bedrock_costs.io.session import local_session
@@ -103,7 +106,7 @@ def pricing_coverage(output: str, csv_path: str | None) -> int:
 
     if not storage.exists(storage.join(output, "invocations")):
         raise UsageError("no invocations table here: run `bedrock-costs run` first", file=output)
-    calls = read_table(local_session(output), output, "invocations")
+    calls = read_table(local_session(output), database, "invocations")
     groups = [r.asDict() for r in unpriced_groups(calls).take(10_000)]
     if not groups:
         print("every call is priced")

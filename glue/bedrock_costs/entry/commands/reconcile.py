@@ -33,7 +33,7 @@ def reconcile(settings: ReconcileConfig, shown: Shown = DEFAULT_SHOWN) -> int:
     from bedrock_costs.pipelines.reconcile import run_reconcile, validate
 
     validate(settings)  # before Spark starts: a bad input writes nothing
-    spark = local_session(settings.output_path)
+    spark = local_session(settings.output_path, s3=storage.is_s3(settings.cur_path))
     with shown.progress.watching(spark):
         summaries = run_reconcile(spark, settings, progress=shown.progress)
     if shown.json:

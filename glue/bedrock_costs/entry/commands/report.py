@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bedrock_costs.config import RunConfig
 from bedrock_costs.contract.errors import EXIT_OK, UsageError
 from bedrock_costs.io import storage
+from bedrock_costs.io.as_of import AsOf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -32,21 +33,37 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="CSV",
         help="price table for the cache-effect figures (default: the shipped one)",
     )
+    parser.add_argument(
+        "--as-of",
+        metavar="WHEN",
+        type=AsOf.parse,
+        help="the tables as they were at a snapshot id or an ISO-8601 time (UTC unless it "
+        "says), e.g. the snapshot a reconciliation summary records",
+    )
     parser.set_defaults(
-        handler=lambda args: report(args.output, args.to, args.database, args.pricing)
+        handler=lambda args: report(
+            args.output, args.to, args.database, args.pricing, as_of=args.as_of
+        )
     )
 
 
-def report(output: str, target: str | None, database: str, pricing: str | None) -> int:
+def report(
+    output: str,
+    target: str | None,
+    database: str,
+    pricing: str | None,
+    *,
+    as_of: AsOf | None = None,
+) -> int:
     """The one-file HTML report of an output folder's tables."""
-    from bedrock_costs.io.session import catalog_dir, local_session
+    from bedrock_costs.io.session import catalog_file, local_session
 
-    if not catalog_dir(output).exists() or not storage.exists(storage.join(output, "invocations")):
+    if not catalog_file(output).exists() or not storage.exists(storage.join(output, "invocations")):
         raise UsageError(
             "no invocations table here: run `bedrock-costs run` with this --output first",
             file=output,
         )
-    path = write_report(local_session(output), output, target, database, pricing)
+    path = write_report(local_session(output), output, target, database, pricing, as_of)
     print(f"report: {path}")
     return EXIT_OK
 
@@ -57,6 +74,7 @@ def write_report(
     target: str | None = None,
     database: str = RunConfig.database,
     pricing: str | None = None,
+    as_of: AsOf | None = None,
 ) -> str:
     from bedrock_costs.reference.price_file import default_pricing_path, load_prices
     from bedrock_costs.report.figures import report_data
@@ -64,5 +82,5 @@ def write_report(
 
     prices = load_prices(pricing or default_pricing_path())  # validated before any Spark work
     path = target or storage.join(output, "report.html")
-    storage.write_text(path, render(report_data(spark, output, database, prices)))
+    storage.write_text(path, render(report_data(spark, output, database, prices, as_of)))
     return path

@@ -30,7 +30,7 @@ def run(settings: RunConfig, shown: Shown = DEFAULT_SHOWN) -> int:
     from bedrock_costs.pipelines.invocation_costs import run_invocation_costs, validate_inputs
 
     inputs = validate_inputs(settings)  # before Spark starts: a bad input writes nothing
-    spark = local_session(settings.output_path)
+    spark = local_session(settings.output_path, s3=storage.is_s3(settings.logs_path))
     progress = shown.progress
     try:
         with progress.watching(spark):
