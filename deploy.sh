@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Deploy bedrock-costs into an AWS account: artifacts, a least-privilege role, the Glue database and
-# tables, the Athena workgroup and views, the Glue jobs and their triggers, optionally QuickSight
-# datasets and a dashboard with row-level security and Lake Formation data-cell filters.
+# Deploy bedrock-costs into an AWS account: artifacts, a least-privilege role, the Glue database
+# and its Apache Iceberg tables, the Athena workgroup and views, the Glue jobs and their triggers,
+# optionally QuickSight datasets and a dashboard with row-level security and Lake Formation
+# data-cell filters.
 # Non-interactive and idempotent: a second run updates what changed and reports the rest
 # unchanged. Run with --help for every option.
 set -euo pipefail
@@ -31,6 +32,9 @@ options:
   --workers N              number of workers (default 2)                 [BC_WORKERS]
   --schedule CRON          when the cost job runs, a Glue cron expression
                            (default "cron(30 2 * * ? *)": 02:30 UTC daily)   [BC_SCHEDULE]
+  --maintain-schedule CRON when the table maintenance job runs (expire old snapshots, remove
+                           orphan files, compact small ones; default "cron(0 4 ? * SUN *)":
+                           Sundays 04:00 UTC)                        [BC_MAINTAIN_SCHEDULE]
   --trailing-days N        days each scheduled run re-prices, today included, so
                            late-delivered logs are picked up (default 3)  [BC_TRAILING_DAYS]
   --pricing CSV            price table to deploy (default pricing/bedrock_prices.csv) [BC_PRICING]
@@ -48,14 +52,14 @@ options:
                                                                    [BC_ACCESS]
   --lake-formation         govern the output with Lake Formation: register the output
                            location, grant the jobs' role (and the QuickSight principal)
-                           access, create the access file's filters for IAM principals.
-                           Tables then use the partitions the jobs register, not Athena
-                           projection (Lake Formation filters ignore projected tables)
+                           access, create the access file's filters for IAM principals
+                           (on the Iceberg tables: docs/deploy.md, "Lake Formation")
                                                                    [BC_LAKE_FORMATION=1]
   --dry-run                print the plan (create / update / unchanged) and change nothing
   --destroy                remove what deploy.sh created: triggers, jobs, the Glue database
                            (table definitions only), the role and the artifacts. Never the logs,
-                           the CUR export or the tables' data under --output. Pass the
+                           the CUR export or the tables' data and Iceberg metadata under
+                           --output (a later deploy registers those tables again). Pass the
                            options you deployed with (--output, --lake-formation).
   -h, --help               this help
 EOF
@@ -67,6 +71,7 @@ LOGS=${BC_LOGS:-} OUTPUT=${BC_OUTPUT:-} CUR=${BC_CUR:-} ARTIFACTS=${BC_ARTIFACTS
 PREFIX=${BC_PREFIX:-bedrock-costs} DATABASE=${BC_DATABASE:-}
 GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS=${BC_WORKERS:-2}
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
+MAINTAIN_SCHEDULE=${BC_MAINTAIN_SCHEDULE:-"cron(0 4 ? * SUN *)"}
 PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} DRY_RUN=0 DESTROY=0
 QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-} ACCESS=${BC_ACCESS:-}
 DASHBOARD=${BC_DASHBOARD:-0} LAKE_FORMATION=${BC_LAKE_FORMATION:-0}
@@ -86,6 +91,7 @@ while [ $# -gt 0 ]; do
     --prefix) PREFIX=$2 ;; --database) DATABASE=$2 ;; --region) REGION=$2 ;;
     --profile) export AWS_PROFILE=$2 ;; --glue-version) GLUE_VERSION=$2 ;;
     --worker-type) WORKER_TYPE=$2 ;; --workers) WORKERS=$2 ;; --schedule) SCHEDULE=$2 ;;
+    --maintain-schedule) MAINTAIN_SCHEDULE=$2 ;;
     --trailing-days) TRAILING_DAYS=$2 ;; --pricing) PRICING=$2 ;; --wheel) WHEEL_FILE=$2 ;;
     --quicksight-principal) QS_PRINCIPAL=$2 ;; --access) ACCESS=$2 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -119,6 +125,8 @@ COST_JOB="$PREFIX-invocation-costs"
 RECONCILE_JOB="$PREFIX-cur-reconcile"
 SCHEDULE_TRIGGER="$PREFIX-daily-costs"
 RECONCILE_TRIGGER="$PREFIX-reconcile-after-costs"
+MAINTAIN_JOB="$PREFIX-maintain"
+MAINTAIN_TRIGGER="$PREFIX-weekly-maintain"
 
 say() { printf '  %-10s %s\n' "$1" "$2"; }  # action, what
 run() { if [ "$DRY_RUN" = 1 ]; then return 0; fi; "$@" >/dev/null; }
@@ -219,14 +227,14 @@ destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
   local triggers jobs
-  triggers=$(aws glue batch-get-triggers --trigger-names "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER" --output json 2>/dev/null || true)
-  for trigger in "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER"; do
+  triggers=$(aws glue batch-get-triggers --trigger-names "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER" "$MAINTAIN_TRIGGER" --output json 2>/dev/null || true)
+  for trigger in "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER" "$MAINTAIN_TRIGGER"; do
     if [ -n "$(pick "$triggers" Triggers "$trigger" Name)" ]; then
       say delete "glue trigger $trigger"; run aws glue delete-trigger --name "$trigger"
     fi
   done
-  jobs=$(aws glue batch-get-jobs --job-names "$RECONCILE_JOB" "$COST_JOB" --output json 2>/dev/null || true)
-  for job in "$RECONCILE_JOB" "$COST_JOB"; do
+  jobs=$(aws glue batch-get-jobs --job-names "$RECONCILE_JOB" "$COST_JOB" "$MAINTAIN_JOB" --output json 2>/dev/null || true)
+  for job in "$RECONCILE_JOB" "$COST_JOB" "$MAINTAIN_JOB"; do
     if [ -n "$(pick "$jobs" Jobs "$job" Name)" ]; then
       say delete "glue job $job"; run aws glue delete-job --job-name "$job"
     fi
@@ -283,6 +291,8 @@ ARTIFACTS=$(s3_uri --artifacts "${ARTIFACTS:-${OUTPUT}_deploy}")
 [ -z "$CUR" ] || CUR=$(s3_uri --cur "$CUR")
 [ -f "$PRICING" ] || die "--pricing: no such file $PRICING"
 "$PYTHON" -c "import bedrock_costs" 2>/dev/null || die "bedrock_costs is not importable by $PYTHON (run make first)"
+"$PYTHON" -c "import pyiceberg.catalog.glue" 2>/dev/null \
+  || die "pyiceberg is not importable by $PYTHON (pip install 'bedrock-costs[deploy]', or run make)"
 "$PYTHON" -m bedrock_costs pricing validate "$PRICING" >/dev/null || die "the price table is invalid"
 [ "$DASHBOARD" = 0 ] || [ -n "$QS_PRINCIPAL" ] || die "--dashboard needs --quicksight-principal"
 TENANT_TAG=tenant TENANT_COLUMN=
@@ -347,9 +357,7 @@ $(s3_read "$ARTIFACTS" ReadArtifacts)
      "Resource": "arn:aws:s3:::$OUT_BUCKET", "Condition": {"StringLike": {"s3:prefix": ["$OUT_KEY*"]}}},
     {"Sid": "OwnCatalogDatabase", "Effect": "Allow",
      "Action": ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-                "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition", "glue:GetPartitions",
-                "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition",
-                "glue:DeletePartition", "glue:BatchDeletePartition", "glue:BatchGetPartition"],
+                "glue:CreateTable", "glue:UpdateTable"],
      "Resource": ["arn:aws:glue:$REGION:$ACCOUNT:catalog",
                   "arn:aws:glue:$REGION:$ACCOUNT:database/$DATABASE",
                   "arn:aws:glue:$REGION:$ACCOUNT:table/$DATABASE/*"]},
@@ -389,23 +397,32 @@ else
   run aws glue create-database --database-input "{\"Name\": \"$DATABASE\", \"Description\": \"bedrock-costs tables ($PREFIX)\"}"
 fi
 
-# 3b. the tables, from schemas/ (partition projection; columns the jobs added are kept)
-TABLE_OPTIONS=()
-[ "$LAKE_FORMATION" = 0 ] || TABLE_OPTIONS+=(--no-projection)
-[ "$LAKE_FORMATION" = 0 ] || [ -z "$TENANT_COLUMN" ] || TABLE_OPTIONS+=(--tag-column "$TENANT_COLUMN")
-TABLE_NAMES=(invocations quarantine reconciliation allocations focus)
-[ -z "$ACCESS" ] || TABLE_NAMES+=(access_rules access_rules_accounts)
-TABLE_PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.glue_tables \
-  --output "$OUTPUT" --rules-root "${ARTIFACTS}access/" "${TABLE_OPTIONS[@]}" \
-  $(printf -- '--table %s ' "${TABLE_NAMES[@]}")) || die "could not plan the Glue tables"
-while IFS=$'\t' read -r ACTION table INPUT; do
-  say "$ACTION" "glue table $DATABASE.$table"
-  case "$ACTION" in
-    create) run aws glue create-table --database-name "$DATABASE" --table-input "$INPUT" ;;
-    update) record glue UpdateTable "{\"DatabaseName\": \"$DATABASE\", \"TableInput\": $INPUT}"
-            run aws glue update-table --database-name "$DATABASE" --table-input "$INPUT" ;;
-  esac
-done <<< "$TABLE_PLAN"
+# 3b. the tables: the jobs' outputs as Apache Iceberg tables (pyiceberg: created, registered
+# again, migrated from an earlier version's Hive-style definition, or given the declared tenant
+# column); the access file's rules tables as CSV tables
+TAG_OPTIONS=()
+[ "$LAKE_FORMATION" = 0 ] || [ -z "$TENANT_COLUMN" ] || TAG_OPTIONS+=(--tag-column "$TENANT_COLUMN")
+DRY=(); [ "$DRY_RUN" = 0 ] || DRY=(--dry-run)
+ICEBERG_PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.iceberg_tables \
+  --output "$OUTPUT" --database "$DATABASE" "${TAG_OPTIONS[@]}" "${DRY[@]}" \
+  $(printf -- '--table %s ' invocations quarantine reconciliation allocations focus)) \
+  || die "could not create or update the Iceberg tables"
+while IFS=$'\t' read -r ACTION table DETAIL; do
+  say "$ACTION" "glue table $DATABASE.$table (iceberg${DETAIL:+: $DETAIL})"
+done <<< "$ICEBERG_PLAN"
+if [ -n "$ACCESS" ]; then
+  TABLE_PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.glue_tables \
+    --rules-root "${ARTIFACTS}access/" --table access_rules --table access_rules_accounts) \
+    || die "could not plan the Glue tables"
+  while IFS=$'\t' read -r ACTION table INPUT; do
+    say "$ACTION" "glue table $DATABASE.$table"
+    case "$ACTION" in
+      create) run aws glue create-table --database-name "$DATABASE" --table-input "$INPUT" ;;
+      update) record glue UpdateTable "{\"DatabaseName\": \"$DATABASE\", \"TableInput\": $INPUT}"
+              run aws glue update-table --database-name "$DATABASE" --table-input "$INPUT" ;;
+    esac
+  done <<< "$TABLE_PLAN"
+fi
 
 # 3c. Athena: a workgroup writing query results under the output, and the dashboard views
 WORKGROUP="$PREFIX"
@@ -414,7 +431,7 @@ if [ -n "$(workgroup_named "$WORKGROUP")" ]; then
 else
   say create "athena workgroup $WORKGROUP (results under ${OUTPUT}_athena/)"
   run aws athena create-work-group --name "$WORKGROUP" --description "bedrock-costs ($PREFIX)" \
-    --configuration "ResultConfiguration={OutputLocation=${OUTPUT}_athena/},EnforceWorkGroupConfiguration=true,PublishCloudWatchMetricsEnabled=true"
+    --configuration "ResultConfiguration={OutputLocation=${OUTPUT}_athena/},EnforceWorkGroupConfiguration=true,PublishCloudWatchMetricsEnabled=true,EngineVersion={SelectedEngineVersion=Athena engine version 3}"
 fi
 while IFS=$'\t' read -r VIEW SQL; do
   say replace "athena view $DATABASE.$VIEW"
@@ -527,7 +544,7 @@ fi
 # requires each argument the job asks for); the deployment's own values override them.
 job_definition() {  # name script arguments-json
   local defaults
-  defaults=$("$PYTHON" -m bedrock_costs.entry.glue defaults "$1")
+  defaults=$("$PYTHON" -m bedrock_costs.entry.glue defaults "$1" --warehouse "${OUTPUT%/}" --region "$REGION")
   "$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d["DefaultArguments"]={**json.loads(sys.argv[2]), **d["DefaultArguments"]}; print(json.dumps(d))' "$(job_definition_text "$@")" "$defaults"
 }
 job_definition_text() {  # name script arguments-json
@@ -545,7 +562,7 @@ job_definition_text() {  # name script arguments-json
  "Description": "bedrock-costs $1 ($PREFIX)"}
 EOF
 }
-GLUE_JOBS=$(aws glue batch-get-jobs --job-names "$COST_JOB" "$RECONCILE_JOB" --output json 2>/dev/null || true)
+GLUE_JOBS=$(aws glue batch-get-jobs --job-names "$COST_JOB" "$RECONCILE_JOB" "$MAINTAIN_JOB" --output json 2>/dev/null || true)
 ensure_job() {  # name definition
   local name=$1 want=$2 have
   have=$(pick "$GLUE_JOBS" Jobs "$name" Role Command DefaultArguments GlueVersion WorkerType NumberOfWorkers ExecutionProperty Description)
@@ -568,9 +585,12 @@ if [ -n "$CUR" ]; then
    \"--output_path\": \"$OUTPUT\", \"--cur_path\": \"$CUR\",
    \"--pricing_path\": \"${ARTIFACTS}pricing/bedrock_prices.csv\"")"
 fi
+ensure_job "$MAINTAIN_JOB" "$(job_definition maintain maintain.py "
+   \"--output_path\": \"$OUTPUT\"")"
 
-# 5. triggers: the daily cost run over a trailing window; reconciliation after each success
-GLUE_TRIGGERS=$(aws glue batch-get-triggers --trigger-names "$SCHEDULE_TRIGGER" "$RECONCILE_TRIGGER" --output json 2>/dev/null || true)
+# 5. triggers: the daily cost run over a trailing window; reconciliation after each success;
+# the tables' weekly maintenance
+GLUE_TRIGGERS=$(aws glue batch-get-triggers --trigger-names "$SCHEDULE_TRIGGER" "$RECONCILE_TRIGGER" "$MAINTAIN_TRIGGER" --output json 2>/dev/null || true)
 ensure_trigger() {  # name definition
   local name=$1 want=$2 have
   have=$(pick "$GLUE_TRIGGERS" Triggers "$name" Type Schedule Actions Predicate)
@@ -596,5 +616,7 @@ if [ -n "$CUR" ]; then
     \"Predicate\": {\"Logical\": \"ANY\", \"Conditions\": [{\"LogicalOperator\": \"EQUALS\", \"JobName\": \"$COST_JOB\", \"State\": \"SUCCEEDED\"}]},
     \"Actions\": [{\"JobName\": \"$RECONCILE_JOB\"}], \"StartOnCreation\": true}"
 fi
+ensure_trigger "$MAINTAIN_TRIGGER" "{\"Type\": \"SCHEDULED\", \"Schedule\": \"$MAINTAIN_SCHEDULE\",
+  \"Actions\": [{\"JobName\": \"$MAINTAIN_JOB\"}], \"StartOnCreation\": true}"
 
 echo "done. Run the cost job now:  aws glue start-job-run --job-name $COST_JOB --arguments '{\"--trailing_days\":\"$TRAILING_DAYS\"}'"

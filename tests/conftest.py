@@ -34,6 +34,7 @@ LONGEST_FIRST = (
     "test_invocation_costs.py",
     "test_s3.py",
     "test_cluster.py",
+    "test_concurrency.py",
     "test_reconcile.py",
     "test_cli.py",
     "test_quality.py",
@@ -56,7 +57,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory):
     from bedrock_costs.io import jars
-    from bedrock_costs.io.session import EXTENSIONS, local_catalog
+    from bedrock_costs.io.catalog_settings import EXTENSIONS, local_catalog
 
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     home = tmp_path_factory.mktemp("spark-home")

@@ -15,8 +15,9 @@ import pytest
 from botocore.validate import validate_parameters
 
 from bedrock_costs.contract import schemas
-from bedrock_costs.deploy.glue_tables import TABLES
+from bedrock_costs.deploy.iceberg_tables import TABLES
 from bedrock_costs.deploy.views import VIEWS, create_statements
+from bedrock_costs.io.catalog_settings import EXTENSIONS
 from helpers import aws_env, start_moto_server
 
 ROOT = Path(__file__).parent.parent
@@ -109,7 +110,7 @@ def actions(output: str) -> dict[str, str]:
         m[2]: m[1]
         for m in re.finditer(
             r"^  (create/update|create|update|unchanged|upload|delete|replace|grant|revoke)"
-            r"\s+(.+)$",
+            r"\s+(.+?)(?: \(iceberg.*\))?$",
             output,
             re.M,
         )
@@ -174,8 +175,10 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
         **{f"athena view bedrock_costs.{v}": "replace" for v in VIEWS},
         "glue job bedrock-costs-invocation-costs": "create",
         "glue job bedrock-costs-cur-reconcile": "create",
+        "glue job bedrock-costs-maintain": "create",
         "glue trigger bedrock-costs-daily-costs": "create",
         "glue trigger bedrock-costs-reconcile-after-costs": "create",
+        "glue trigger bedrock-costs-weekly-maintain": "create",
         "quicksight data source bedrock-costs-athena": "create",
         **{f"quicksight dataset {d}": "create/update" for d in DATASETS},
         "quicksight dashboard bedrock-costs-costs": "create/update",
@@ -246,20 +249,32 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert daily["Actions"] == [
         {"JobName": "bedrock-costs-invocation-costs", "Arguments": {"--trailing_days": "3"}}
     ]
-    invocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    columns = invocations["StorageDescriptor"]["Columns"]
-    assert [(c["Name"], c["Type"]) for c in columns] == [
-        (c.name, c.type) for c in schemas.load("invocations").columns
-    ]
-    assert invocations["PartitionKeys"][0]["Name"] == "usage_date"
-    assert invocations["Parameters"]["projection.usage_date.format"] == "yyyy-MM-dd"
-    assert invocations["Parameters"]["storage.location.template"] == (
-        "s3://bc-out/costs/invocations/usage_date=${usage_date}/"
+    assert arguments["--datalake-formats"] == "iceberg"
+    conf = dict(
+        part.split("=", 1) for part in arguments["--conf"].split(" --conf ")
+    )  # Glue's one --conf argument, the further settings inside its value
+    assert conf["spark.sql.extensions"] == EXTENSIONS
+    assert (
+        conf["spark.sql.catalog.bedrock.catalog-impl"] == "org.apache.iceberg.aws.glue.GlueCatalog"
     )
-    quarantine = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="quarantine")["Table"]
-    assert "projection.enabled" not in quarantine["Parameters"]  # its null partition
-    allocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="allocations")["Table"]
-    assert allocations["Parameters"]["projection.billing_period.interval.unit"] == "MONTHS"
+    assert conf["spark.sql.catalog.bedrock.warehouse"] == OUTPUT.rstrip("/")
+    assert conf["spark.sql.defaultCatalog"] == "bedrock"
+    maintain = aws["glue"].get_job(JobName="bedrock-costs-maintain")["Job"]
+    assert maintain["DefaultArguments"]["--output_path"] == OUTPUT
+    assert maintain["DefaultArguments"]["--conf"] == arguments["--conf"]
+    weekly = aws["glue"].get_trigger(Name="bedrock-costs-weekly-maintain")["Trigger"]
+    assert (weekly["Type"], weekly["Schedule"]) == ("SCHEDULED", "cron(0 4 ? * SUN *)")
+    assert weekly["Actions"] == [{"JobName": "bedrock-costs-maintain"}]
+    for table in TABLES:  # Iceberg tables, as the jobs' Iceberg Glue catalog reads them
+        found = aws["glue"].get_table(DatabaseName="bedrock_costs", Name=table)["Table"]
+        assert found["Parameters"]["table_type"].upper() == "ICEBERG"
+        assert found["Parameters"]["metadata_location"].startswith(f"{OUTPUT}{table}/metadata/")
+        assert not any(k.startswith("projection.") for k in found["Parameters"])
+        contract = schemas.load(table)
+        names = [c["Name"] for c in found["StorageDescriptor"]["Columns"]]
+        assert names == [*contract.names, contract.partition_keys[0].name]
+    policy_actions = {a for s in policy["Statement"] for a in s["Action"]}
+    assert not any("Partition" in a for a in policy_actions)  # Iceberg tables have none in Glue
     queries = [
         aws["athena"].get_query_execution(QueryExecutionId=q)["QueryExecution"]
         for q in aws["athena"].list_query_executions(WorkGroup="bedrock-costs")["QueryExecutionIds"]
@@ -291,6 +306,8 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
         "s3://bc-out/costs/_athena/"
     )
+    engine = workgroup["Configuration"]["EngineVersion"]["SelectedEngineVersion"]
+    assert engine == "Athena engine version 3"  # Iceberg, and Lake Formation cell filters
 
     after = aws["glue"].get_trigger(Name="bedrock-costs-reconcile-after-costs")["Trigger"]
     assert after["Predicate"]["Conditions"] == [
@@ -319,7 +336,7 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
     role = "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"
     assert planned[role] == "update"  # lakeformation:GetDataAccess added
-    assert planned["glue table bedrock_costs.invocations"] == "update"  # projection off
+    assert planned["glue table bedrock_costs.invocations"] == "update"  # tag_tenant declared
     glue = requests_in(tmp_path, "glue")
     assert {r["JobUpdate"]["NumberOfWorkers"] for r in glue["UpdateJob"]} == {4}
     (trigger,) = glue["UpdateTrigger"]
@@ -366,13 +383,31 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     assert model["Permissions"][0]["Principal"] == QS_PRINCIPAL
 
 
+def iceberg_catalog(aws):
+    from pyiceberg.catalog.glue import GlueCatalog
+
+    endpoint = aws["env"]["AWS_ENDPOINT_URL"]
+    return GlueCatalog(
+        "glue",
+        **{
+            "glue.endpoint": endpoint,
+            "glue.region": "us-east-1",
+            "glue.access-key-id": "testing",
+            "glue.secret-access-key": "testing",
+            "s3.endpoint": endpoint,
+            "s3.access-key-id": "testing",
+            "s3.secret-access-key": "testing",
+            "s3.region": "us-east-1",
+        },
+    )
+
+
 def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aws):
-    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    kept = ("Name", "Description", "TableType", "PartitionKeys", "StorageDescriptor")
-    table_input = {k: table[k] for k in kept}
-    table_input["StorageDescriptor"]["Columns"].append({"Name": "tag_tenant", "Type": "string"})
-    table_input["Parameters"] = {**table["Parameters"], "spark.sql.create.version": "3.5.4"}
-    aws["glue"].update_table(DatabaseName="bedrock_costs", TableInput=table_input)  # as a job would
+    from pyiceberg.types import StringType
+
+    table = iceberg_catalog(aws).load_table("bedrock_costs.invocations")
+    with table.update_schema() as update:  # as a job's run would: Iceberg schema evolution
+        update.add_column("tag_team", StringType())
     before = state(aws)
     jobs = aws["glue"].get_jobs()["Jobs"]
     again = actions(deploy(aws, *FULL).stdout)
@@ -381,11 +416,13 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
         for k, v in again.items()
         if v not in ("upload", "replace") and not k.startswith("quicksight")
     }
-    assert set(changed.values()) == {"unchanged"} and len(changed) == 14, changed
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 16, changed
     assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
-    table = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    assert table["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
+    names = [
+        f.name for f in iceberg_catalog(aws).load_table("bedrock_costs.invocations").schema().fields
+    ]
+    assert names[-1] == "tag_team"
 
 
 def test_a_deploy_without_the_access_file_is_refused_once_rows_are_restricted(aws):
@@ -397,7 +434,7 @@ def test_a_deploy_without_the_access_file_is_refused_once_rows_are_restricted(aw
     )
 
 
-def test_lake_formation_governs_the_output_and_tables_read_registered_partitions(aws):
+def test_lake_formation_governs_the_output_and_the_tenant_column_is_declared(aws):
     done = deploy(aws, *FULL, "--lake-formation")
     planned = actions(done.stdout)
     location = "arn:aws:s3:::bc-out/costs"
@@ -420,9 +457,11 @@ def test_lake_formation_governs_the_output_and_tables_read_registered_partitions
         and "Table" in g["Resource"]
     }
     assert "quarantine" not in tables and {"invocations", "daily_cost_by_model"} <= tables
+    # the filters' column, declared by Iceberg schema evolution (the job fills it from then on)
+    schema = iceberg_catalog(aws).load_table("bedrock_costs.invocations").schema()
+    assert schema.fields[-1].name == "tag_tenant"
     invocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    assert not any(k.startswith("projection.") for k in invocations["Parameters"])
-    assert invocations["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"
+    assert "tag_tenant" in [c["Name"] for c in invocations["StorageDescriptor"]["Columns"]]
     policy = aws["iam"].get_role_policy(
         RoleName="bedrock-costs-glue-jobs", PolicyName="bedrock-costs-access"
     )["PolicyDocument"]

@@ -1,85 +1,110 @@
+"""The catalog definitions deploy.sh plans: the output tables as Iceberg tables (their schema,
+partition spec and what to do per table), the access file's rules tables as CSV tables."""
+
 import copy
 import io
 import json
 
+import pytest
+from pyiceberg.schema import index_by_id
+
 from bedrock_costs.contract import schemas
-from bedrock_costs.deploy.glue_tables import TABLES, main, plan, table_input
+from bedrock_costs.deploy import access
+from bedrock_costs.deploy.glue_tables import main, plan
+from bedrock_costs.deploy.iceberg_tables import TABLES, Refused, iceberg_schema
+from bedrock_costs.deploy.iceberg_tables import plan as iceberg_plan
 
 OUT = "s3://b/costs/"
+ROOT = "s3://b/costs/_deploy/access/"
 
 
-def test_every_table_follows_its_schema_file_with_projection_where_dated():
+def test_every_output_table_is_its_schema_file_as_an_iceberg_schema_partitioned_by_its_key():
+    from pyiceberg import types as t
+
     for table in TABLES:
-        spec = table_input(table, OUT)
-        schema = schemas.load(table)
-        assert [c["Name"] for c in spec["StorageDescriptor"]["Columns"]] == schema.names
-        assert spec["StorageDescriptor"]["Location"] == f"{OUT}{table}/"
-        key = schema.partition_keys[0].name
-        assert spec["PartitionKeys"][0]["Name"] == key
-        projected = spec["Parameters"].get("projection.enabled") == "true"
-        assert projected == (table != "quarantine")
-    invocations = table_input("invocations", OUT)["Parameters"]
-    assert invocations["projection.usage_date.range"] == "2024-01-01,NOW"
-    assert (
-        invocations["storage.location.template"] == f"{OUT}invocations/usage_date=${{usage_date}}/"
-    )
-    focus = table_input("focus", "s3://b/costs")["Parameters"]
-    assert (
-        focus["projection.billing_period.format"],
-        focus["projection.billing_period.range"],
-    ) == (
-        "yyyy-MM",
-        "2024-01,NOW",
-    )
+        schema, spec = iceberg_schema(table)
+        contract = schemas.load(table)
+        key = contract.partition_keys[0].name
+        assert [f.name for f in schema.fields] == [*contract.names, key]
+        assert all(not f.required for f in schema.fields)  # as Spark creates them: nullable
+        # every field id, nested ones too, once: 1..n without a gap or a repeat
+        assert schema.highest_field_id == len(index_by_id(schema))
+        (field,) = spec.fields
+        assert (field.name, schema.find_field(field.source_id).name) == (key, key)
+        assert str(field.transform) == "identity"
+        docs = [f.doc for f in schema.fields if f.doc]
+        assert docs and max(map(len, docs)) <= 255  # Glue's column comment limit
+    invocations, _ = iceberg_schema("invocations", (("tag_team", "string"),))
+    types = {f.name: f.field_type for f in invocations.fields}
+    assert types["total_cost"] == t.DecimalType(38, 12)
+    assert types["event_time"] == t.TimestamptzType()  # Spark's TIMESTAMP: an instant
+    assert types["usage_date"] == t.DateType()
+    assert isinstance(types["request_metadata"], t.MapType)
+    assert len(index_by_id(invocations)) > len(invocations.fields)  # the map's key and value
+    assert [f.name for f in invocations.fields][-2:] == ["tag_team", "usage_date"]
 
 
-def test_plan_creates_then_leaves_alone_and_keeps_what_the_jobs_added():
-    action, created = plan(table_input("invocations", OUT), None)
+def iceberg_table(location: str, columns=("request_id",)) -> dict:
+    return {
+        "Name": "invocations",
+        "Parameters": {"table_type": "ICEBERG", "metadata_location": f"{location}/metadata/x"},
+        "StorageDescriptor": {
+            "Location": location,
+            "Columns": [{"Name": c, "Type": "string"} for c in columns],
+        },
+    }
+
+
+def test_each_table_is_created_registered_migrated_updated_or_left_alone(tmp_path):
+    location = str(tmp_path / "invocations")
+    assert iceberg_plan(None, "invocations", location) == ("create", "")
+    metadata = tmp_path / "invocations" / "metadata"
+    metadata.mkdir(parents=True)
+    for name in ("00001-aa.metadata.json", "00012-bb.metadata.json", "00002-cc.metadata.json"):
+        (metadata / name).write_text("{}")
+    (metadata / "snap-1-1-x.avro").write_text("")
+    newest = f"{location}/metadata/00012-bb.metadata.json"  # by version, not by name
+    assert iceberg_plan(None, "invocations", location) == ("register", newest)
+    hive = {"Name": "invocations", "Parameters": {"projection.enabled": "true"}}
+    assert iceberg_plan(hive, "invocations", location)[0] == "migrate"
+    have = iceberg_table(location + "/")
+    assert iceberg_plan(have, "invocations", location) == ("unchanged", "")
+    declared = ("tag_tenant",)
+    assert iceberg_plan(have, "invocations", location, declared) == ("update", "add tag_tenant")
+    with pytest.raises(Refused, match=r"is an Iceberg table at s3://old/costs/invocations, not"):
+        iceberg_plan(iceberg_table("s3://old/costs/invocations"), "invocations", location)
+
+
+def test_a_rules_table_is_created_then_left_alone_and_keeps_what_others_added():
+    wanted = access.rules_table_input("access_rules", f"{ROOT}access_rules/")
+    action, created = plan(copy.deepcopy(wanted), None)
     assert action == "create"
     existing = copy.deepcopy(created)
-    existing["StorageDescriptor"]["Columns"].append({"Name": "tag_tenant", "Type": "string"})
+    existing["StorageDescriptor"]["Columns"].append({"Name": "note", "Type": "string"})
     existing["Parameters"]["transient_lastDdlTime"] = "1790000000"
     existing["CreateTime"] = "2026-11-01"
-    action, wanted = plan(table_input("invocations", OUT), existing)
+    action, kept = plan(copy.deepcopy(wanted), existing)
     assert action == "unchanged"
-    assert wanted["StorageDescriptor"]["Columns"][-1] == {"Name": "tag_tenant", "Type": "string"}
-    assert wanted["Parameters"]["transient_lastDdlTime"] == "1790000000"
-    moved = plan(table_input("invocations", "s3://elsewhere/costs/"), existing)
-    assert moved[0] == "update"
-    assert moved[1]["StorageDescriptor"]["Location"] == "s3://elsewhere/costs/invocations/"
-    assert moved[1]["StorageDescriptor"]["Columns"][-1]["Name"] == "tag_tenant"  # still kept
-
-
-def test_without_projection_every_projection_key_goes_and_the_tenant_column_is_declared():
-    _, projected = plan(table_input("invocations", OUT), None)
-    projected["Parameters"]["spark.sql.sources.schema"] = "kept"
-    wanted = table_input("invocations", OUT, projection=False, extra=("tag_tenant", "usage_date"))
-    action, update = plan(wanted, copy.deepcopy(projected))
+    assert kept["StorageDescriptor"]["Columns"][-1] == {"Name": "note", "Type": "string"}
+    assert kept["Parameters"]["transient_lastDdlTime"] == "1790000000"
+    moved = access.rules_table_input("access_rules", "s3://elsewhere/access_rules/")
+    action, update = plan(moved, existing)
     assert action == "update"
-    assert not any(k.startswith("projection.") for k in update["Parameters"])
-    assert "storage.location.template" not in update["Parameters"]
-    assert update["Parameters"]["spark.sql.sources.schema"] == "kept"
-    names = [c["Name"] for c in update["StorageDescriptor"]["Columns"]]
-    assert names == [*schemas.load("invocations").names, "tag_tenant"]  # not the partition key
-    assert plan(wanted, update)[0] == "unchanged"
+    assert update["StorageDescriptor"]["Location"] == "s3://elsewhere/access_rules/"
 
 
-def test_one_call_plans_every_table_against_the_catalog_on_stdin(monkeypatch, capsys):
-    _, have = plan(table_input("quarantine", OUT), None)
-    catalog = {"TableList": [have]}  # a GetTables response: only quarantine exists
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(catalog)))
-    tables = ["invocations", "quarantine", "access_rules"]
-    argv = ["--output", OUT, "--rules-root", "s3://b/costs/_deploy/access/"]
-    assert main([*argv, *(a for t in tables for a in ("--table", t))]) == 0
+def test_one_call_plans_every_rules_table_against_the_catalog_on_stdin(monkeypatch, capsys):
+    _, have = plan(access.rules_table_input("access_rules", f"{ROOT}access_rules/"), None)
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"TableList": [have]})))
+    argv = ["--rules-root", ROOT, "--table", "access_rules", "--table", "access_rules_accounts"]
+    assert main(argv) == 0
     lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert [(action, table) for action, table, _ in lines] == [
-        ("create", "invocations"),
-        ("unchanged", "quarantine"),
-        ("create", "access_rules"),
+        ("unchanged", "access_rules"),
+        ("create", "access_rules_accounts"),
     ]
-    rules = json.loads(lines[2][2])["StorageDescriptor"]["Location"]
-    assert rules == "s3://b/costs/_deploy/access/access_rules/"
+    location = json.loads(lines[1][2])["StorageDescriptor"]["Location"]
+    assert location == f"{ROOT}access_rules_accounts/"
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"Table": have})))  # a GetTable
-    assert main(["--output", OUT, "--table", "invocations", "--table", "quarantine"]) == 0
-    actions = [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()]
-    assert actions == ["create", "unchanged"]  # one table's definition is not another's
+    assert main(["--rules-root", ROOT, "--table", "access_rules_accounts"]) == 0
+    assert capsys.readouterr().out.split("\t")[0] == "create"  # one table's is not another's

@@ -101,6 +101,8 @@ def test_what_deploy_sh_runs_needs_no_spark():
     """deploy.sh's helpers run where the wheel is installed without the spark extra."""
     helpers = [
         "bedrock_costs.deploy.glue_tables",
+        "bedrock_costs.deploy.iceberg_tables",
+        "bedrock_costs.io.catalog_settings",
         "bedrock_costs.deploy.access",
         "bedrock_costs.deploy.views",
         "bedrock_costs.deploy.quicksight",

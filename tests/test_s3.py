@@ -1,12 +1,18 @@
-"""The jobs on s3:// paths against a moto_server: logs and prices read from S3 by local Spark
-(Hadoop's S3A), the Iceberg tables written there (Iceberg's S3 FileIO) and read back by another
-tool (pyiceberg) through the embedded catalog or, as in Glue, through the Glue Data Catalog."""
+"""The jobs on s3:// paths against a moto_server, as in Glue: logs and prices read from S3 by
+local Spark (Hadoop's S3A), the Iceberg tables written there (Iceberg's S3 FileIO) through the
+Glue Data Catalog (Iceberg's Glue catalog), on tables deploy.sh's step created, and read back by
+another tool (pyiceberg). The embedded catalog with an s3:// output is the same S3 FileIO with the
+SQLite catalog of the local tests: not run here (docs/operations.md)."""
 
+import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from helpers import (
@@ -55,14 +61,6 @@ def s3_io(endpoint: str) -> dict[str, str]:
     }
 
 
-def local_catalog(cwd: Path, endpoint: str):
-    """The embedded catalog of an s3:// output run from `cwd`, read by pyiceberg."""
-    from pyiceberg.catalog.sql import SqlCatalog
-
-    file = cwd / ".bedrock-costs" / "catalog" / "catalog.db"
-    return SqlCatalog("bedrock", uri=f"sqlite:///{file}", **s3_io(endpoint))
-
-
 def bedrock_costs(env: dict, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, Path(__file__).parent / "no_gx_cli.py", *args]
     # (the data-quality gates are not these tests' subject: test_quality's)
@@ -73,59 +71,84 @@ def bedrock_costs(env: dict, cwd: Path, *args: str) -> subprocess.CompletedProce
 
 def logs_on_s3(client, tmp_path: Path, records: list) -> None:
     write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): records})
-    upload(client, tmp_path / "logs", "logs", "bedrock/")
+    upload(client, tmp_path / "logs", "glue-logs", "bedrock/")
 
 
-RUN = ("run", "--logs", "s3://logs/bedrock/", "--pricing", "s3://costs/config/prices.csv")
+RUN = ("run", "--logs", "s3://glue-logs/bedrock/", "--pricing", "s3://glue-costs/config/prices.csv")
 
 
-def test_run_reads_logs_and_prices_from_s3_and_writes_the_tables_there(s3, tmp_path):
-    client, env, endpoint = s3
-    client.create_bucket(Bucket="logs")
-    client.create_bucket(Bucket="costs")
-    client.put_object(
-        Bucket="costs",
-        Key="config/prices.csv",
-        Body=Path(write_csv(tmp_path / "p.csv", [price()])).read_bytes(),
+def deploy_tables(env, stdin: dict, output: str = "s3://glue-costs/tables/") -> dict[str, str]:
+    """deploy.sh's table step (deploy.iceberg_tables), as deploy.sh runs it: {table: action}."""
+    tables = [
+        a
+        for t in ("invocations", "quarantine", "reconciliation", "allocations", "focus")
+        for a in ("--table", t)
+    ]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bedrock_costs.deploy.iceberg_tables",
+            "--output",
+            output,
+            "--database",
+            "bedrock_costs",
+            *tables,
+        ],
+        input=json.dumps(stdin, default=str),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    records = [record("a", inp=1000, out=100, meta={"tenant": "acme"}), record("b", inp=10)]
-    logs_on_s3(client, tmp_path, [*records, "{not json"])
-    bedrock_costs(env, tmp_path, *RUN, "--output", "s3://costs/tables", "--quiet")
-    catalog = local_catalog(tmp_path, endpoint)
-    invocations = catalog.load_table("bedrock_costs.invocations")
-    assert invocations.metadata.location == "s3://costs/tables/invocations"
-    calls = invocations.scan().to_arrow().to_pylist()
-    assert {r["request_id"]: r["total_cost"] for r in calls} == {
-        "a": cost(1000, "1.00") + cost(100, "5.00"),
-        "b": cost(10, "1.00"),
-    }
-    files = invocations.inspect.files().to_pylist()
-    assert [f["file_path"].split("/")[6] for f in files] == ["usage_date=2026-07-14"]  # one file
-    (bad,) = catalog.load_table("bedrock_costs.quarantine").scan().to_arrow().to_pylist()
-    assert (bad["reason"], bad["raw_record"]) == ("malformed_json", "{not json")
-    (summary,) = client.list_objects_v2(Bucket="costs", Prefix="tables/_runs/")["Contents"]
-    assert summary["Key"].endswith(".json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {line.split("\t")[1]: line.split("\t")[0] for line in done.stdout.splitlines()}
 
-    # a re-run of the day with a changed log: one commit per table, the new rows only
-    logs_on_s3(client, tmp_path, [record("a", inp=2000, out=100, meta={"tenant": "acme"})])
-    before = invocations.current_snapshot().snapshot_id
-    window = ("--start-date", "2026-07-14", "--end-date", "2026-07-14")
-    bedrock_costs(env, tmp_path, *RUN, "--output", "s3://costs/tables", *window, "--quiet")
-    invocations = catalog.load_table("bedrock_costs.invocations")
-    assert invocations.current_snapshot().parent_snapshot_id == before
-    assert invocations.current_snapshot().summary.operation.value == "overwrite"
-    calls = invocations.scan().to_arrow().to_pylist()
-    assert {r["request_id"]: r["total_cost"] for r in calls} == {
-        "a": cost(2000, "1.00") + cost(100, "5.00")
-    }
-    as_before = invocations.scan(snapshot_id=before).to_arrow().to_pylist()
-    assert {r["request_id"] for r in as_before} == {"a", "b"}  # the old day, as of then
-    assert set(invocations.refs()) == {"main"}  # the runs' branches are gone
+
+def hive_deployment(client, glue) -> None:
+    """What an earlier version left in an account: a Hive-style `invocations` definition (with
+    partition projection and a tag column) and its day folders of Parquet files."""
+    day = pa.table(
+        {
+            "request_id": ["old"],
+            "total_cost": pa.array([Decimal("0.000002")], pa.decimal128(38, 12)),
+            "tag_team": ["ml"],
+        }
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(day, sink)
+    client.put_object(
+        Bucket="glue-costs",
+        Key="tables/invocations/usage_date=2026-07-13/part-00000.snappy.parquet",
+        Body=sink.getvalue().to_pybytes(),
+    )
+    glue.create_database(DatabaseInput={"Name": "bedrock_costs"})
+    glue.create_table(
+        DatabaseName="bedrock_costs",
+        TableInput={
+            "Name": "invocations",
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"classification": "parquet", "projection.enabled": "true"},
+            "PartitionKeys": [{"Name": "usage_date", "Type": "date"}],
+            "StorageDescriptor": {
+                "Columns": [
+                    {"Name": "request_id", "Type": "string"},
+                    {"Name": "total_cost", "Type": "decimal(38,12)"},
+                    {"Name": "tag_team", "Type": "string"},
+                ],
+                "Location": "s3://glue-costs/tables/invocations/",
+            },
+        },
+    )
 
 
 def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
-    """BEDROCK_COSTS_CATALOG=glue: what a Glue job does (Iceberg's Glue catalog and S3 FileIO,
-    against moto's Glue and S3), then another reader (pyiceberg) reads it back by name."""
+    """BEDROCK_COSTS_CATALOG=glue: what a Glue job does (logs and prices read from S3 by
+    Hadoop's S3A, the tables written through Iceberg's Glue catalog and S3 FileIO, against moto's
+    Glue and S3) on the tables deploy.sh created with pyiceberg, one of them migrated from an
+    earlier version's Hive-style table; a re-run of the day is one commit per table; another
+    reader (pyiceberg) reads them back by name, as of before the re-run too; and a deleted
+    catalog entry is registered again with its history."""
     client, env, endpoint = s3
     client.create_bucket(Bucket="glue-logs")
     client.create_bucket(Bucket="glue-costs")
@@ -134,17 +157,6 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
         Key="config/prices.csv",
         Body=Path(write_csv(tmp_path / "p.csv", [price()])).read_bytes(),
     )
-    write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): [record("g", inp=10)]})
-    upload(client, tmp_path / "logs", "glue-logs", "bedrock/")
-    glue_env = {**env, "BEDROCK_COSTS_CATALOG": "glue"}
-    run = (
-        "run",
-        "--logs",
-        "s3://glue-logs/bedrock/",
-        "--pricing",
-        "s3://glue-costs/config/prices.csv",
-    )
-    bedrock_costs(glue_env, tmp_path, *run, "--output", "s3://glue-costs/tables", "--quiet")
     glue = boto3.client(
         "glue",
         endpoint_url=endpoint,
@@ -152,12 +164,24 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+    hive_deployment(client, glue)
+    planned = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
+    assert planned == {
+        "invocations": "migrate",
+        **{t: "create" for t in ("quarantine", "reconciliation", "allocations", "focus")},
+    }
+    records = [record("a", inp=1000, out=100, meta={"tenant": "acme"}), record("b", inp=10)]
+    logs_on_s3(client, tmp_path, [*records, "{not json"])
+    glue_env = {**env, "BEDROCK_COSTS_CATALOG": "glue"}
+    bedrock_costs(glue_env, tmp_path, *RUN, "--output", "s3://glue-costs/tables", "--quiet")
     table = glue.get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
     assert table["Parameters"]["table_type"].upper() == "ICEBERG"
     assert table["Parameters"]["metadata_location"].startswith(
         "s3://glue-costs/tables/invocations/metadata/"
     )
     assert not (tmp_path / ".bedrock-costs").exists()  # no local catalog was made
+    (summary,) = client.list_objects_v2(Bucket="glue-costs", Prefix="tables/_runs/")["Contents"]
+    assert summary["Key"].endswith(".json")
     from pyiceberg.catalog.glue import GlueCatalog
 
     # another reader, by name through the Glue Data Catalog (as Athena resolves it)
@@ -171,5 +195,46 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
             **s3_io(endpoint),
         },
     )
-    (row,) = catalog.load_table("bedrock_costs.invocations").scan().to_arrow().to_pylist()
-    assert (row["request_id"], row["total_cost"]) == ("g", cost(10, "1.00"))
+
+    def calls(snapshot: int | None = None) -> list[tuple]:
+        found = catalog.load_table("bedrock_costs.invocations").scan(snapshot_id=snapshot)
+        return sorted(
+            (r["usage_date"].isoformat(), r["request_id"], r["total_cost"], r["tag_team"])
+            for r in found.to_arrow().to_pylist()
+        )
+
+    old = ("2026-07-13", "old", Decimal("0.000002"), "ml")  # imported from the Hive-style day
+    first = [
+        old,
+        ("2026-07-14", "a", cost(1000, "1.00") + cost(100, "5.00"), None),
+        ("2026-07-14", "b", cost(10, "1.00"), None),
+    ]
+    assert calls() == first
+    invocations = catalog.load_table("bedrock_costs.invocations")
+    files = invocations.inspect.files().to_pylist()
+    days = sorted(f["file_path"].split("/")[6] for f in files)
+    assert days == ["usage_date=2026-07-13", "usage_date=2026-07-14"]  # one file a day
+    (bad,) = catalog.load_table("bedrock_costs.quarantine").scan().to_arrow().to_pylist()
+    assert (bad["reason"], bad["raw_record"]) == ("malformed_json", "{not json")
+
+    # a re-run of the day with a changed log: one commit per table, the new rows only
+    logs_on_s3(client, tmp_path, [record("a", inp=2000, out=100, meta={"tenant": "acme"})])
+    before = invocations.current_snapshot().snapshot_id
+    window = ("--start-date", "2026-07-14", "--end-date", "2026-07-14")
+    bedrock_costs(
+        glue_env, tmp_path, *RUN, "--output", "s3://glue-costs/tables", *window, "--quiet"
+    )
+    invocations = catalog.load_table("bedrock_costs.invocations")
+    assert invocations.current_snapshot().parent_snapshot_id == before
+    assert invocations.current_snapshot().summary.operation.value == "overwrite"
+    rerun = [old, ("2026-07-14", "a", cost(2000, "1.00") + cost(100, "5.00"), None)]
+    assert calls() == rerun
+    assert calls(before) == first  # the day as it was, as of then
+    assert set(invocations.refs()) == {"main"}  # the runs' branches are gone
+
+    again = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
+    assert set(again.values()) == {"unchanged"}
+    glue.delete_table(DatabaseName="bedrock_costs", Name="invocations")  # a destroyed deployment
+    registered = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
+    assert registered["invocations"] == "register"
+    assert calls() == rerun and calls(before) == first  # its history back, not an empty table

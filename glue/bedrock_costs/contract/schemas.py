@@ -15,6 +15,15 @@ if TYPE_CHECKING:  # Spark is loaded only where a Spark schema is built (deploy 
 
 TAG_PREFIX = "tag_"  # tag_<key>: one column per promoted requestMetadata key
 PROFILE_TAG_PREFIX = "profile_tag_"  # profile_tag_<key>: one per application-profile tag key
+# Every output table is an Apache Iceberg v2 table with these properties, whoever creates it (a
+# job through Spark, deploy.sh through pyiceberg): snappy Parquet as before Iceberg; each run
+# writes its own task layout (io.partitions), so Iceberg adds no shuffle of its own; format v2 is
+# what Athena, Lake Formation and pyiceberg read.
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    "write.parquet.compression-codec": "snappy",
+    "write.distribution-mode": "none",
+}
 
 
 @dataclass(frozen=True)

@@ -126,15 +126,17 @@ def run_job(argv: Sequence[str], job: GlueJob) -> None:
         job_module = importlib.import_module("awsglue.job")
         utils = importlib.import_module("awsglue.utils")
     except ImportError:
-        from bedrock_costs.io.session import local_session
+        from bedrock_costs.io.session import local_session, writer_lock
 
         required = [s.glue_name for s in job.settings if s.is_required(GLUE)]
         settings = job.configure(local_resolved_options(argv, job.names, required))
-        job.work(local_session(settings.output_path, s3=_reads_s3(settings)), settings)
+        with writer_lock(settings.output_path):
+            job.work(local_session(settings.output_path, s3=_reads_s3(settings)), settings)
         return
     from pyspark.context import SparkContext
 
-    from bedrock_costs.io.session import CATALOG, glue_catalog, use_catalog
+    from bedrock_costs.io.catalog_settings import CATALOG, glue_catalog
+    from bedrock_costs.io.session import use_catalog
 
     args = utils.getResolvedOptions(argv, job.names)
     settings = job.configure(args)
@@ -153,13 +155,21 @@ def run_job(argv: Sequence[str], job: GlueJob) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`defaults JOB`: the default arguments of a Glue job, as JSON (deploy.sh sets them on the
-    job) or as command-line arguments (--as-arguments, for spark-submit in the Glue image)."""
+    job) or as command-line arguments (--as-arguments, for spark-submit in the Glue image);
+    with --warehouse (the tables' s3:// root) and --region also the arguments that make the job
+    an Iceberg job on the Glue Data Catalog (`--datalake-formats`, `--conf`)."""
     parser = argparse.ArgumentParser(prog="python -m bedrock_costs.entry.glue")
     parser.add_argument("what", choices=("defaults",))
     parser.add_argument("job", choices=sorted(JOBS))
     parser.add_argument("--as-arguments", action="store_true")
+    parser.add_argument("--warehouse")
+    parser.add_argument("--region")
     args = parser.parse_args(argv)
     defaults = JOBS[args.job].default_arguments()
+    if args.warehouse:
+        from bedrock_costs.io.catalog_settings import glue_job_arguments
+
+        defaults |= glue_job_arguments(args.warehouse, args.region or "")
     if args.as_arguments:
         print(" ".join(shlex.quote(part) for pair in sorted(defaults.items()) for part in pair))
     else:

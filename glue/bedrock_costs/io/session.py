@@ -1,17 +1,27 @@
 """The local SparkSession: Apache Iceberg tables in an embedded catalog kept under the output
-folder (or the Glue Data Catalog), the Iceberg jars from io.jars."""
+folder (or the Glue Data Catalog; the settings in io.catalog_settings), the Iceberg jars from
+io.jars."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
-from pathlib import Path
 
 from pyspark.sql import SparkSession
 
 from bedrock_costs.io import jars, storage
+from bedrock_costs.io.catalog_settings import (
+    EXTENSIONS,
+    catalog_dir,
+    catalog_file,
+    glue_catalog,
+    local_catalog,
+    uses_glue_catalog,
+)
 
 # Settings every run needs, in Glue and locally: UTC dates, Parquet timestamps that Athena and
 # pyarrow read as instants, and Iceberg's row-based Parquet reader: its Arrow vectorized reader
@@ -51,82 +61,42 @@ def shuffle_partitions(spark: SparkSession, files: int) -> Iterator[None]:
 
 
 _LOG_CONFIG = "log4j2.properties"
-CATALOG = "bedrock"  # the Spark catalog holding the tables: the session's default catalog
-EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
-CATALOG_VARIABLE = "BEDROCK_COSTS_CATALOG"  # `glue`: Iceberg's Glue catalog (a moto_server, AWS)
-
-
-def catalog_dir(output_path: str) -> Path:
-    """Where the embedded catalog lives: under a local output, else in ./.bedrock-costs."""
-    if storage.is_s3(output_path):
-        return Path.cwd() / ".bedrock-costs" / "catalog"
-    return storage.local(output_path).resolve() / "_catalog"
-
-
-def catalog_file(output_path: str) -> Path:
-    """The embedded catalog: one SQLite file (Iceberg's JDBC catalog; pyiceberg reads it too)."""
-    return catalog_dir(output_path) / "catalog.db"
-
-
-def local_catalog(file: Path, warehouse: str, *, s3: bool = False) -> dict[str, str]:
-    """Spark settings for the embedded catalog in `file`, the session's default catalog."""
-    key = f"spark.sql.catalog.{CATALOG}"
-    return {
-        key: "org.apache.iceberg.spark.SparkCatalog",
-        f"{key}.type": "jdbc",
-        f"{key}.uri": f"jdbc:sqlite:{file}",
-        f"{key}.jdbc.schema-version": "V1",  # with views (the dashboards' views, tested locally)
-        # SQLite takes one writer at a time: one connection per catalog, a wait (not an
-        # error) while another connection commits, and write-ahead logging, so that a reader
-        # never blocks a commit (Spark's cache clones the session, and with it the catalog)
-        f"{key}.clients": "1",
-        f"{key}.jdbc.busy_timeout": "60000",
-        f"{key}.jdbc.journal_mode": "WAL",
-        f"{key}.warehouse": warehouse,
-        **(_s3_file_io(key, os.environ) if s3 else {}),
-        "spark.sql.defaultCatalog": CATALOG,
-    }
-
-
-def glue_catalog(warehouse: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """Spark settings for the Glue Data Catalog through Iceberg's Glue catalog and S3 FileIO.
-
-    Runtime settings (Spark loads a catalog on first use), so the Glue job sets them on the
-    session Glue built; AWS_ENDPOINT_URL_GLUE / _S3 / AWS_ENDPOINT_URL point them at a
-    moto_server in the tests."""
-    key = f"spark.sql.catalog.{CATALOG}"
-    settings = {
-        key: "org.apache.iceberg.spark.SparkCatalog",
-        f"{key}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
-        f"{key}.warehouse": warehouse,
-        **_s3_file_io(key, environ),
-        "spark.sql.defaultCatalog": CATALOG,
-    }
-    endpoint = environ.get("AWS_ENDPOINT_URL_GLUE") or environ.get("AWS_ENDPOINT_URL")
-    if endpoint:
-        settings[f"{key}.glue.endpoint"] = endpoint
-    return settings
-
-
-def _s3_file_io(key: str, environ: Mapping[str, str]) -> dict[str, str]:
-    settings = {f"{key}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO"}
-    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-    if region:
-        settings[f"{key}.client.region"] = region
-    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
-    if endpoint:
-        settings |= {f"{key}.s3.endpoint": endpoint, f"{key}.s3.path-style-access": "true"}
-    return settings
-
-
-def uses_glue_catalog() -> bool:
-    return os.environ.get(CATALOG_VARIABLE) == "glue"
 
 
 def use_catalog(spark: SparkSession, settings: Mapping[str, str]) -> None:
     """Catalog settings on a session that is already running (Glue's own)."""
     for name, value in settings.items():
         spark.conf.set(name, value)
+
+
+@contextmanager
+def writer_lock(output_path: str) -> Iterator[None]:
+    """One writing command at a time per output folder with an embedded catalog: a second run,
+    reconcile, focus or maintain waits for the first (it says so on stderr), then runs on what
+    the first published. The catalog is one SQLite file, and SQLite does not retry a commit
+    whose reads another process's commit has invalidated (SQLITE_BUSY_SNAPSHOT), so overlapping
+    writers would fail at random points. Readers never take it. The Glue Data Catalog needs no
+    lock: Iceberg's commits there are optimistic, and a run that lost a race fails cleanly
+    (PublishConflict)."""
+    if uses_glue_catalog():
+        yield
+        return
+    folder = catalog_dir(output_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "writer.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(
+                f"waiting for another bedrock-costs run on {output_path} to finish",
+                file=sys.stderr,
+                flush=True,
+            )
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def local_session(output_path: str, *, s3: bool = False, master: str | None = None) -> SparkSession:

@@ -15,6 +15,7 @@ from pyspark.sql import SparkSession
 from bedrock_costs.contract.errors import PublishConflict
 
 MAIN = "main"
+BRANCH_PREFIX = "wap-"  # wap-<UTC time>…: a run's branch; `maintain` removes ones a killed run left
 
 
 def _table(spark: SparkSession, database: str, table: str) -> Any:
@@ -120,13 +121,16 @@ def metadata_file(spark: SparkSession, database: str, table: str) -> str:
 
 
 def register(spark: SparkSession, database: str, table: str, metadata: str) -> None:
-    """An existing Iceberg table (its metadata file) entered in the session's catalog."""
+    """An existing Iceberg table (its metadata file) entered in the session's catalog, through
+    the catalog's Java API (no SQL extension needed)."""
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS `{database}`")
-    catalog = spark.catalog.currentCatalog()
-    spark.sql(
-        f"CALL `{catalog}`.system.register_table(table => '{database}.{table}', "
-        f"metadata_file => '{metadata}')"
-    )
+    jvm = spark.sparkContext._jvm
+    if jvm is None:  # only before a session exists
+        raise RuntimeError("no Spark session")
+    manager = spark._jsparkSession.sessionState().catalogManager()
+    catalog = manager.catalog(spark.catalog.currentCatalog()).icebergCatalog()
+    identifier = jvm.org.apache.iceberg.catalog.TableIdentifier.parse(f"{database}.{table}")
+    catalog.registerTable(identifier, metadata)
 
 
 def _since(handle: Any, head: int, base: int) -> list[int]:

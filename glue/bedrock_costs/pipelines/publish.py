@@ -25,7 +25,7 @@ from bedrock_costs.io import catalog, partitions, snapshots
 from bedrock_costs.io.partitions import PARTITION_COLUMN
 from bedrock_costs.io.tables import read_table
 
-BRANCH_PREFIX = "wap-"  # the branches runs write to: `maintain` removes ones a killed run left
+BRANCH_PREFIX = snapshots.BRANCH_PREFIX  # the branches runs write to
 
 
 @dataclass

@@ -24,12 +24,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def focus(settings: FocusConfig) -> int:
-    from bedrock_costs.io.session import local_session
+    from bedrock_costs.io.session import local_session, writer_lock
     from bedrock_costs.pipelines.focus import run_focus, validate
 
     validate(settings)  # before Spark starts
-    spark = local_session(settings.output_path)
-    for export in run_focus(spark, settings):
+    with writer_lock(settings.output_path):
+        exports = run_focus(local_session(settings.output_path), settings)
+    for export in exports:
         note = (
             f", {export.left_out:,} unpriced call kinds left out (see `pricing coverage`)"
             if export.left_out

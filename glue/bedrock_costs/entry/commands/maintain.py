@@ -26,14 +26,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def maintain(settings: MaintainConfig) -> int:
     from bedrock_costs.io import storage
-    from bedrock_costs.io.session import local_session
+    from bedrock_costs.io.session import local_session, writer_lock
     from bedrock_costs.pipelines.maintain import run_maintain
 
     if not storage.exists(storage.join(settings.output_path, "invocations")):
         raise UsageError(
             "no invocations table here: run `bedrock-costs run` first", file=settings.output_path
         )
-    spark = local_session(settings.output_path)
-    for done in run_maintain(spark, settings):
+    with writer_lock(settings.output_path):
+        maintained = run_maintain(local_session(settings.output_path), settings)
+    for done in maintained:
         print(done.human())
     return EXIT_OK

@@ -50,7 +50,8 @@ def query(
     as_of: AsOf | None = None,
 ) -> int:
     from bedrock_costs.io.catalog import table_exists
-    from bedrock_costs.io.session import catalog_file, local_session, uses_glue_catalog
+    from bedrock_costs.io.catalog_settings import catalog_file, uses_glue_catalog
+    from bedrock_costs.io.session import local_session
     from bedrock_costs.io.tables import read_table
 
     if not uses_glue_catalog() and not catalog_file(output).exists():

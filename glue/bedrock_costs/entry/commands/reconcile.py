@@ -29,13 +29,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def reconcile(settings: ReconcileConfig, shown: Shown = DEFAULT_SHOWN) -> int:
-    from bedrock_costs.io.session import local_session
+    from bedrock_costs.io.session import local_session, writer_lock
     from bedrock_costs.pipelines.reconcile import run_reconcile, validate
 
     validate(settings)  # before Spark starts: a bad input writes nothing
-    spark = local_session(settings.output_path, s3=storage.is_s3(settings.cur_path))
-    with shown.progress.watching(spark):
-        summaries = run_reconcile(spark, settings, progress=shown.progress)
+    with writer_lock(settings.output_path):
+        spark = local_session(settings.output_path, s3=storage.is_s3(settings.cur_path))
+        with shown.progress.watching(spark):
+            summaries = run_reconcile(spark, settings, progress=shown.progress)
     if shown.json:
         print(json.dumps([json.loads(s.to_json()) for s in summaries], indent=2))
     elif not shown.quiet:

@@ -56,7 +56,8 @@ def report(
     as_of: AsOf | None = None,
 ) -> int:
     """The one-file HTML report of an output folder's tables."""
-    from bedrock_costs.io.session import catalog_file, local_session
+    from bedrock_costs.io.catalog_settings import catalog_file
+    from bedrock_costs.io.session import local_session
 
     if not catalog_file(output).exists() or not storage.exists(storage.join(output, "invocations")):
         raise UsageError(

@@ -26,15 +26,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(settings: RunConfig, shown: Shown = DEFAULT_SHOWN) -> int:
-    from bedrock_costs.io.session import local_session
+    from bedrock_costs.io.session import local_session, writer_lock
     from bedrock_costs.pipelines.invocation_costs import run_invocation_costs, validate_inputs
 
     inputs = validate_inputs(settings)  # before Spark starts: a bad input writes nothing
-    spark = local_session(settings.output_path, s3=storage.is_s3(settings.logs_path))
     progress = shown.progress
     try:
-        with progress.watching(spark):
-            summary = run_invocation_costs(spark, settings, inputs, progress=progress)
+        with writer_lock(settings.output_path):
+            spark = local_session(settings.output_path, s3=storage.is_s3(settings.logs_path))
+            with progress.watching(spark):
+                summary = run_invocation_costs(spark, settings, inputs, progress=progress)
     except QualityGateError as exc:
         if shown.json:  # the summary saved with status quality_failed
             print(storage.read_text(summary_path(settings.output_path, exc.run_id)), end="")
