@@ -199,7 +199,8 @@ def requests_in(plan: Path, service: str) -> dict[str, list[dict]]:
 
 
 def test_deploy_creates_each_resource_as_configured(aws):
-    deploy(aws, *FULL)
+    """A first deploy of everything, Lake Formation included (its own part at the end)."""
+    planned = actions(deploy(aws, *FULL, "--lake-formation").stdout)
     wheel = Path(aws["env"]["BC_WHEEL"]).name
     assert state(aws)["artifacts"] == [
         "costs/_deploy/access/access_rules/access_rules.csv",
@@ -272,7 +273,8 @@ def test_deploy_creates_each_resource_as_configured(aws):
         assert not any(k.startswith("projection.") for k in found["Parameters"])
         contract = schemas.load(table)
         names = [c["Name"] for c in found["StorageDescriptor"]["Columns"]]
-        assert names == [*contract.names, contract.partition_keys[0].name]
+        declared = ["tag_tenant"] if table == "invocations" else []  # for Lake Formation filters
+        assert names == [*contract.names, *declared, contract.partition_keys[0].name]
     policy_actions = {a for s in policy["Statement"] for a in s["Action"]}
     assert not any("Partition" in a for a in policy_actions)  # Iceberg tables have none in Glue
     queries = [
@@ -319,6 +321,42 @@ def test_deploy_creates_each_resource_as_configured(aws):
     ]
     assert after["Actions"] == [{"JobName": "bedrock-costs-cur-reconcile"}]
 
+    # Lake Formation: the output governed, the role and QuickSight granted
+    location = "arn:aws:s3:::bc-out/costs"
+    assert planned[f"lake formation location {location}"] == "create"
+    assert planned["glue table bedrock_costs.invocations"] == "create"  # with the tenant column
+    lf = aws["lakeformation"]
+    assert lf.describe_resource(ResourceArn=location)["ResourceInfo"]["ResourceArn"] == location
+    granted = lf.list_permissions()["PrincipalResourcePermissions"]
+    role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
+    assert sorted(
+        p
+        for g in granted
+        if g["Principal"]["DataLakePrincipalIdentifier"] == role
+        for p in g["Permissions"]
+    ) == sorted(["DATA_LOCATION_ACCESS", "DESCRIBE", "CREATE_TABLE", "ALTER", "ALL"])
+    tables = {
+        g["Resource"]["Table"]["Name"]
+        for g in granted
+        if g["Principal"]["DataLakePrincipalIdentifier"] == QS_PRINCIPAL
+        and "Table" in g["Resource"]
+    }
+    assert "quarantine" not in tables and {"invocations", "daily_cost_by_model"} <= tables
+    # the filters' column, declared by Iceberg schema evolution (the job fills it from then on)
+    schema = iceberg_catalog(aws).load_table("bedrock_costs.invocations").schema()
+    assert [f.name for f in schema.fields][-2:] == ["tag_tenant", "usage_date"]
+    invocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
+    assert "tag_tenant" in [c["Name"] for c in invocations["StorageDescriptor"]["Columns"]]
+    policy = aws["iam"].get_role_policy(
+        RoleName="bedrock-costs-glue-jobs", PolicyName="bedrock-costs-access"
+    )["PolicyDocument"]
+    assert {
+        "Sid": "LakeFormationData",
+        "Effect": "Allow",
+        "Action": ["lakeformation:GetDataAccess"],
+        "Resource": "*",
+    } in policy["Statement"]
+
 
 def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     """What a redeploy sends (QuickSight updates, new settings, Lake Formation with an IAM
@@ -335,8 +373,8 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     assert planned["glue job bedrock-costs-invocation-costs"] == "update"
     assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
     role = "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"
-    assert planned[role] == "update"  # lakeformation:GetDataAccess added
-    assert planned["glue table bedrock_costs.invocations"] == "update"  # tag_tenant declared
+    assert planned[role] == "unchanged"  # the same access, with or without more workers
+    assert planned["glue table bedrock_costs.invocations"] == "unchanged"  # tag_tenant is there
     glue = requests_in(tmp_path, "glue")
     assert {r["JobUpdate"]["NumberOfWorkers"] for r in glue["UpdateJob"]} == {4}
     (trigger,) = glue["UpdateTrigger"]
@@ -410,13 +448,13 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
         update.add_column("tag_team", StringType())
     before = state(aws)
     jobs = aws["glue"].get_jobs()["Jobs"]
-    again = actions(deploy(aws, *FULL).stdout)
+    again = actions(deploy(aws, *FULL, "--lake-formation").stdout)
     changed = {
         k: v
         for k, v in again.items()
-        if v not in ("upload", "replace") and not k.startswith("quicksight")
+        if v not in ("upload", "replace", "grant") and not k.startswith("quicksight")
     }
-    assert set(changed.values()) == {"unchanged"} and len(changed) == 16, changed
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 17, changed
     assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
     names = [
@@ -432,45 +470,6 @@ def test_a_deploy_without_the_access_file_is_refused_once_rows_are_restricted(aw
         "deploy.sh: error: this deployment has row-level security: pass its --access file "
         "(a deploy without it would show every row)"
     )
-
-
-def test_lake_formation_governs_the_output_and_the_tenant_column_is_declared(aws):
-    done = deploy(aws, *FULL, "--lake-formation")
-    planned = actions(done.stdout)
-    location = "arn:aws:s3:::bc-out/costs"
-    assert planned[f"lake formation location {location}"] == "create"
-    assert planned["glue table bedrock_costs.invocations"] == "update"
-    lf = aws["lakeformation"]
-    assert lf.describe_resource(ResourceArn=location)["ResourceInfo"]["ResourceArn"] == location
-    granted = lf.list_permissions()["PrincipalResourcePermissions"]
-    role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
-    assert sorted(
-        p
-        for g in granted
-        if g["Principal"]["DataLakePrincipalIdentifier"] == role
-        for p in g["Permissions"]
-    ) == sorted(["DATA_LOCATION_ACCESS", "DESCRIBE", "CREATE_TABLE", "ALTER", "ALL"])
-    tables = {
-        g["Resource"]["Table"]["Name"]
-        for g in granted
-        if g["Principal"]["DataLakePrincipalIdentifier"] == QS_PRINCIPAL
-        and "Table" in g["Resource"]
-    }
-    assert "quarantine" not in tables and {"invocations", "daily_cost_by_model"} <= tables
-    # the filters' column, declared by Iceberg schema evolution (the job fills it from then on)
-    schema = iceberg_catalog(aws).load_table("bedrock_costs.invocations").schema()
-    assert schema.fields[-1].name == "tag_tenant"
-    invocations = aws["glue"].get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
-    assert "tag_tenant" in [c["Name"] for c in invocations["StorageDescriptor"]["Columns"]]
-    policy = aws["iam"].get_role_policy(
-        RoleName="bedrock-costs-glue-jobs", PolicyName="bedrock-costs-access"
-    )["PolicyDocument"]
-    assert {
-        "Sid": "LakeFormationData",
-        "Effect": "Allow",
-        "Action": ["lakeformation:GetDataAccess"],
-        "Resource": "*",
-    } in policy["Statement"]
 
 
 def test_destroy_removes_what_it_created_and_keeps_the_data(aws, tmp_path):

@@ -108,20 +108,21 @@ def deploy_tables(env, stdin: dict, output: str = "s3://glue-costs/tables/") -> 
 def hive_deployment(client, glue) -> None:
     """What an earlier version left in an account: a Hive-style `invocations` definition (with
     partition projection and a tag column) and its day folders of Parquet files."""
-    day = pa.table(
-        {
-            "request_id": ["old"],
-            "total_cost": pa.array([Decimal("0.000002")], pa.decimal128(38, 12)),
-            "tag_team": ["ml"],
-        }
-    )
-    sink = pa.BufferOutputStream()
-    pq.write_table(day, sink)
-    client.put_object(
-        Bucket="glue-costs",
-        Key="tables/invocations/usage_date=2026-07-13/part-00000.snappy.parquet",
-        Body=sink.getvalue().to_pybytes(),
-    )
+    for day, ids in (("2026-07-13", ["old"]), ("2026-07-14", ["a"])):
+        rows = pa.table(
+            {
+                "request_id": ids,
+                "total_cost": pa.array([Decimal("0.000002")] * len(ids), pa.decimal128(38, 12)),
+                "tag_team": ["ml"] * len(ids),
+            }
+        )
+        sink = pa.BufferOutputStream()
+        pq.write_table(rows, sink)
+        client.put_object(
+            Bucket="glue-costs",
+            Key=f"tables/invocations/usage_date={day}/part-00000.snappy.parquet",
+            Body=sink.getvalue().to_pybytes(),
+        )
     glue.create_database(DatabaseInput={"Name": "bedrock_costs"})
     glue.create_table(
         DatabaseName="bedrock_costs",
@@ -145,10 +146,11 @@ def hive_deployment(client, glue) -> None:
 def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     """BEDROCK_COSTS_CATALOG=glue: what a Glue job does (logs and prices read from S3 by
     Hadoop's S3A, the tables written through Iceberg's Glue catalog and S3 FileIO, against moto's
-    Glue and S3) on the tables deploy.sh created with pyiceberg, one of them migrated from an
-    earlier version's Hive-style table; a re-run of the day is one commit per table; another
-    reader (pyiceberg) reads them back by name, as of before the re-run too; and a deleted
-    catalog entry is registered again with its history."""
+    Glue and S3) on the tables deploy.sh created with pyiceberg, `invocations` migrated from an
+    earlier version's Hive-style table of two days: the run imports them (one commit), then
+    re-prices one of the two days (one commit per table); another reader (pyiceberg) reads the
+    tables back by name, as of the import too; a deleted catalog entry is registered again with
+    its history."""
     client, env, endpoint = s3
     client.create_bucket(Bucket="glue-logs")
     client.create_bucket(Bucket="glue-costs")
@@ -173,7 +175,10 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     records = [record("a", inp=1000, out=100, meta={"tenant": "acme"}), record("b", inp=10)]
     logs_on_s3(client, tmp_path, [*records, "{not json"])
     glue_env = {**env, "BEDROCK_COSTS_CATALOG": "glue"}
-    bedrock_costs(glue_env, tmp_path, *RUN, "--output", "s3://glue-costs/tables", "--quiet")
+    window = ("--start-date", "2026-07-14", "--end-date", "2026-07-14")
+    bedrock_costs(
+        glue_env, tmp_path, *RUN, "--output", "s3://glue-costs/tables", *window, "--quiet"
+    )
     table = glue.get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
     assert table["Parameters"]["table_type"].upper() == "ICEBERG"
     assert table["Parameters"]["metadata_location"].startswith(
@@ -203,38 +208,38 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
             for r in found.to_arrow().to_pylist()
         )
 
-    old = ("2026-07-13", "old", Decimal("0.000002"), "ml")  # imported from the Hive-style day
-    first = [
-        old,
+    imported = [  # the Hive-style days, as the import committed them
+        ("2026-07-13", "old", Decimal("0.000002"), "ml"),
+        ("2026-07-14", "a", Decimal("0.000002"), "ml"),
+    ]
+    priced = [
+        imported[0],  # outside the window: untouched
         ("2026-07-14", "a", cost(1000, "1.00") + cost(100, "5.00"), None),
         ("2026-07-14", "b", cost(10, "1.00"), None),
     ]
-    assert calls() == first
+    assert calls() == priced
     invocations = catalog.load_table("bedrock_costs.invocations")
+    run, import_ = invocations.current_snapshot(), invocations.history()[-2]
+    assert (
+        catalog.load_table("bedrock_costs.invocations")
+        .snapshot_by_id(import_.snapshot_id)
+        .summary["bedrock-costs.imported-from"]
+        == "s3://glue-costs/tables/invocations"
+    )
+    # the re-run of a day that had rows: one commit on top of the import, the day replaced
+    assert run.parent_snapshot_id == import_.snapshot_id
+    assert run.summary.operation.value == "overwrite"
+    assert calls(import_.snapshot_id) == imported  # as of the import
     files = invocations.inspect.files().to_pylist()
     days = sorted(f["file_path"].split("/")[6] for f in files)
     assert days == ["usage_date=2026-07-13", "usage_date=2026-07-14"]  # one file a day
     (bad,) = catalog.load_table("bedrock_costs.quarantine").scan().to_arrow().to_pylist()
     assert (bad["reason"], bad["raw_record"]) == ("malformed_json", "{not json")
-
-    # a re-run of the day with a changed log: one commit per table, the new rows only
-    logs_on_s3(client, tmp_path, [record("a", inp=2000, out=100, meta={"tenant": "acme"})])
-    before = invocations.current_snapshot().snapshot_id
-    window = ("--start-date", "2026-07-14", "--end-date", "2026-07-14")
-    bedrock_costs(
-        glue_env, tmp_path, *RUN, "--output", "s3://glue-costs/tables", *window, "--quiet"
-    )
-    invocations = catalog.load_table("bedrock_costs.invocations")
-    assert invocations.current_snapshot().parent_snapshot_id == before
-    assert invocations.current_snapshot().summary.operation.value == "overwrite"
-    rerun = [old, ("2026-07-14", "a", cost(2000, "1.00") + cost(100, "5.00"), None)]
-    assert calls() == rerun
-    assert calls(before) == first  # the day as it was, as of then
-    assert set(invocations.refs()) == {"main"}  # the runs' branches are gone
+    assert set(invocations.refs()) == {"main"}  # the run's and the import's branches are gone
 
     again = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
     assert set(again.values()) == {"unchanged"}
     glue.delete_table(DatabaseName="bedrock_costs", Name="invocations")  # a destroyed deployment
     registered = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
     assert registered["invocations"] == "register"
-    assert calls() == rerun and calls(before) == first  # its history back, not an empty table
+    assert calls() == priced and calls(import_.snapshot_id) == imported  # its history back
