@@ -251,6 +251,33 @@ def start_moto_server(*, managed_policies: bool = False):
     raise RuntimeError("moto_server did not start")
 
 
+def moto_client(service: str, endpoint: str):
+    """A boto3 client of the moto_server at `endpoint`."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def glue_tables_reader(endpoint: str):
+    """pyiceberg's Glue catalog on the moto_server at `endpoint` (Glue and S3): another reader
+    of the tables by name, as Athena resolves them."""
+    from pyiceberg.catalog.glue import GlueCatalog
+
+    credentials = {"access-key-id": "testing", "secret-access-key": "testing"}
+    return GlueCatalog(
+        "glue",
+        **{"glue.endpoint": endpoint, "glue.region": "us-east-1", "s3.endpoint": endpoint},
+        **{"s3.region": "us-east-1"},
+        **{f"{service}.{k}": v for service in ("glue", "s3") for k, v in credentials.items()},
+    )
+
+
 def aws_env(endpoint: str) -> dict[str, str]:
     """The environment of a process talking to the moto_server at `endpoint` only."""
     import os

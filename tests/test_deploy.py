@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import botocore.session
 import pytest
 from botocore.validate import validate_parameters
@@ -18,7 +17,7 @@ from bedrock_costs.contract import schemas
 from bedrock_costs.deploy.iceberg_tables import TABLES
 from bedrock_costs.deploy.views import VIEWS, create_statements
 from bedrock_costs.io.catalog_settings import EXTENSIONS
-from helpers import aws_env, start_moto_server
+from helpers import aws_env, glue_tables_reader, moto_client, start_moto_server
 
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
@@ -41,13 +40,7 @@ def aws(tmp_path_factory):
         (wheel_dir / name).write_text(text)
     env["BC_ACCESS"] = str(wheel_dir / "access.toml")
     clients = {
-        name: boto3.client(
-            name,
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        name: moto_client(name, endpoint)
         for name in ("s3", "iam", "glue", "athena", "quicksight", "lakeformation")
     }
     for bucket in ("bc-logs", "bc-out", "bc-cur"):
@@ -400,13 +393,9 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
         "arn:aws:iam::123456789012:role/acme-athena"
     }
     assert [r["DataSourceId"] for r in requests["UpdateDataSource"]] == ["bedrock-costs-athena"]
-    source = boto3.client(
-        "quicksight",
-        endpoint_url=aws["env"]["AWS_ENDPOINT_URL"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).describe_data_source(AwsAccountId="123456789012", DataSourceId="bedrock-costs-athena")
+    source = moto_client("quicksight", aws["env"]["AWS_ENDPOINT_URL"]).describe_data_source(
+        AwsAccountId="123456789012", DataSourceId="bedrock-costs-athena"
+    )
     parameters = source["DataSource"]["DataSourceParameters"]
     assert parameters == {"AthenaParameters": {"WorkGroup": "bedrock-costs"}}
     model = next(
@@ -422,22 +411,7 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
 
 
 def iceberg_catalog(aws):
-    from pyiceberg.catalog.glue import GlueCatalog
-
-    endpoint = aws["env"]["AWS_ENDPOINT_URL"]
-    return GlueCatalog(
-        "glue",
-        **{
-            "glue.endpoint": endpoint,
-            "glue.region": "us-east-1",
-            "glue.access-key-id": "testing",
-            "glue.secret-access-key": "testing",
-            "s3.endpoint": endpoint,
-            "s3.access-key-id": "testing",
-            "s3.secret-access-key": "testing",
-            "s3.region": "us-east-1",
-        },
-    )
+    return glue_tables_reader(aws["env"]["AWS_ENDPOINT_URL"])
 
 
 def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aws):

@@ -10,7 +10,6 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -19,7 +18,9 @@ from helpers import (
     QUICK_JVM,
     aws_env,
     cost,
+    glue_tables_reader,
     key,
+    moto_client,
     price,
     record,
     start_moto_server,
@@ -33,13 +34,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     server, endpoint = start_moto_server()
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = moto_client("s3", endpoint)
     env = {**aws_env(endpoint), **QUICK_JVM}
     yield client, env, endpoint
     server.terminate()
@@ -50,15 +45,6 @@ def upload(client, folder: Path, bucket: str, prefix: str) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
             client.upload_file(str(path), bucket, f"{prefix}{path.relative_to(folder)}")
-
-
-def s3_io(endpoint: str) -> dict[str, str]:
-    return {
-        "s3.endpoint": endpoint,
-        "s3.access-key-id": "testing",
-        "s3.secret-access-key": "testing",
-        "s3.region": "us-east-1",
-    }
 
 
 def bedrock_costs(env: dict, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -159,13 +145,7 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
         Key="config/prices.csv",
         Body=Path(write_csv(tmp_path / "p.csv", [price()])).read_bytes(),
     )
-    glue = boto3.client(
-        "glue",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    glue = moto_client("glue", endpoint)
     hive_deployment(client, glue)
     planned = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
     assert planned == {
@@ -187,19 +167,7 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     assert not (tmp_path / ".bedrock-costs").exists()  # no local catalog was made
     (summary,) = client.list_objects_v2(Bucket="glue-costs", Prefix="tables/_runs/")["Contents"]
     assert summary["Key"].endswith(".json")
-    from pyiceberg.catalog.glue import GlueCatalog
-
-    # another reader, by name through the Glue Data Catalog (as Athena resolves it)
-    catalog = GlueCatalog(
-        "glue",
-        **{
-            "glue.endpoint": endpoint,
-            "glue.region": "us-east-1",
-            "glue.access-key-id": "testing",
-            "glue.secret-access-key": "testing",
-            **s3_io(endpoint),
-        },
-    )
+    catalog = glue_tables_reader(endpoint)  # another reader, by name (as Athena resolves it)
 
     def calls(snapshot: int | None = None) -> list[tuple]:
         found = catalog.load_table("bedrock_costs.invocations").scan(snapshot_id=snapshot)

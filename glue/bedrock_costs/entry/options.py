@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bedrock_costs.config import Setting
+from bedrock_costs.io.as_of import AsOf
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -32,6 +33,11 @@ def add_settings(parser: argparse.ArgumentParser, settings: tuple[Setting, ...])
             action="append" if setting.repeatable else "store",
             help=setting.help + (f" (default: {default})" if default else ""),
         )
+
+
+def add_as_of(parser: argparse.ArgumentParser, help_: str) -> None:
+    """--as-of WHEN: a snapshot id or an ISO-8601 time (io.as_of), for commands that read."""
+    parser.add_argument("--as-of", metavar="WHEN", type=AsOf.parse, help=help_)
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:

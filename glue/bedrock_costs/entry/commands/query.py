@@ -7,6 +7,7 @@ import re
 
 from bedrock_costs.config import RunConfig
 from bedrock_costs.contract.errors import EXIT_OK, UsageError
+from bedrock_costs.entry.options import add_as_of
 from bedrock_costs.io.as_of import AsOf
 
 TABLES = ("invocations", "quarantine", "reconciliation", "allocations", "focus")
@@ -27,12 +28,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--limit", type=int, default=50, metavar="N", help="rows to show (default 50)"
     )
     parser.add_argument("--database", default=RunConfig.database, metavar="NAME")
-    parser.add_argument(
-        "--as-of",
-        metavar="WHEN",
-        type=AsOf.parse,
-        help="read every table as it was at a snapshot id or an ISO-8601 time (UTC unless it "
-        "says); name the tables without the database then (FROM invocations)",
+    add_as_of(
+        parser,
+        "read every table as it was at a snapshot id or an ISO-8601 time (UTC unless it says); "
+        "name the tables without the database then (FROM invocations)",
     )
     parser.set_defaults(
         handler=lambda args: query(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bedrock_costs.config import RunConfig
 from bedrock_costs.contract.errors import EXIT_OK, UsageError
+from bedrock_costs.entry.options import add_as_of
 from bedrock_costs.io import storage
 from bedrock_costs.io.as_of import AsOf
 
@@ -33,12 +34,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="CSV",
         help="price table for the cache-effect figures (default: the shipped one)",
     )
-    parser.add_argument(
-        "--as-of",
-        metavar="WHEN",
-        type=AsOf.parse,
-        help="the tables as they were at a snapshot id or an ISO-8601 time (UTC unless it "
-        "says), e.g. the snapshot a reconciliation summary records",
+    add_as_of(
+        parser,
+        "the tables as they were at a snapshot id or an ISO-8601 time (UTC unless it says), "
+        "e.g. the snapshot a reconciliation summary records",
     )
     parser.set_defaults(
         handler=lambda args: report(
