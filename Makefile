@@ -20,7 +20,13 @@ $(STAMP): pyproject.toml
 demo: java $(STAMP)
 	$(BIN)/bedrock-costs demo --output demo-output
 
-test: java $(STAMP)
+# the tests' IAM policy simulator (tests/iam_check.py), from the npm registry, pinned by its lock file
+IAM_CHECK := tests/iam/node_modules/.package-lock.json
+$(IAM_CHECK): tests/iam/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Node.js with npm is required by the tests' IAM check: install it with 'apt-get install -y nodejs npm' and re-run."; exit 1; }
+	npm ci --prefix tests/iam --silent --no-audit --no-fund
+
+test: java $(STAMP) $(IAM_CHECK)
 	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)

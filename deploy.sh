@@ -35,10 +35,18 @@ options:
   --maintain-schedule CRON when the table maintenance job runs (expire old snapshots, remove
                            orphan files, compact small ones; default "cron(0 4 ? * SUN *)":
                            Sundays 04:00 UTC)                        [BC_MAINTAIN_SCHEDULE]
+  --timeout-minutes N      a job run still running after N minutes is stopped (default 240;
+                           Glue's own default is 48 hours)          [BC_TIMEOUT_MINUTES]
   --trailing-days N        days each scheduled run re-prices, today included, so
                            late-delivered logs are picked up (default 3)  [BC_TRAILING_DAYS]
   --pricing CSV            price table to deploy (default pricing/bedrock_prices.csv) [BC_PRICING]
   --wheel FILE             deploy this wheel of the package instead of building one  [BC_WHEEL]
+  --athena-results S3_URI  where the Athena workgroup writes query results; never under
+                           --output (default s3://<output bucket>/_athena-results/<prefix>/)
+                                                                   [BC_ATHENA_RESULTS]
+  --kms-key ARN            a KMS key the jobs may use through S3 (repeatable; the default
+                           encryption keys of the buckets are found and added without it)
+                                                                   [BC_KMS_KEYS, comma-separated]
   --quicksight-principal ARN  also create the QuickSight Athena data source and one dataset
                            per view (fixed ids), shared with this user or group ARN
                                                                    [BC_QUICKSIGHT_PRINCIPAL]
@@ -65,14 +73,17 @@ options:
 EOF
 }
 
-die() { echo "deploy.sh: error: $*" >&2; exit 2; }
+die() { echo "deploy.sh: error: $*" >&2; exit 2; }   # a usage error: nothing was changed
+fail() { echo "deploy.sh: error: $*" >&2; exit 1; }  # AWS refused or failed a step
 
 LOGS=${BC_LOGS:-} OUTPUT=${BC_OUTPUT:-} CUR=${BC_CUR:-} ARTIFACTS=${BC_ARTIFACTS:-}
 PREFIX=${BC_PREFIX:-bedrock-costs} DATABASE=${BC_DATABASE:-}
 GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS=${BC_WORKERS:-2}
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
+TIMEOUT_MINUTES=${BC_TIMEOUT_MINUTES:-240}
 MAINTAIN_SCHEDULE=${BC_MAINTAIN_SCHEDULE:-"cron(0 4 ? * SUN *)"}
-PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} DRY_RUN=0 DESTROY=0
+PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} DRY_RUN=0 DESTROY=0 KMS_KEYS=${BC_KMS_KEYS:-}
+ATHENA_RESULTS=${BC_ATHENA_RESULTS:-}
 QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-} ACCESS=${BC_ACCESS:-}
 DASHBOARD=${BC_DASHBOARD:-0} LAKE_FORMATION=${BC_LAKE_FORMATION:-0}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
@@ -92,8 +103,9 @@ while [ $# -gt 0 ]; do
     --profile) export AWS_PROFILE=$2 ;; --glue-version) GLUE_VERSION=$2 ;;
     --worker-type) WORKER_TYPE=$2 ;; --workers) WORKERS=$2 ;; --schedule) SCHEDULE=$2 ;;
     --maintain-schedule) MAINTAIN_SCHEDULE=$2 ;;
-    --trailing-days) TRAILING_DAYS=$2 ;; --pricing) PRICING=$2 ;; --wheel) WHEEL_FILE=$2 ;;
+    --trailing-days) TRAILING_DAYS=$2 ;; --timeout-minutes) TIMEOUT_MINUTES=$2 ;; --pricing) PRICING=$2 ;; --wheel) WHEEL_FILE=$2 ;;
     --quicksight-principal) QS_PRINCIPAL=$2 ;; --access) ACCESS=$2 ;;
+    --kms-key) KMS_KEYS="${KMS_KEYS:+$KMS_KEYS,}$2" ;; --athena-results) ATHENA_RESULTS=$2 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift 2
@@ -110,6 +122,8 @@ command -v aws >/dev/null || die "the AWS CLI (aws) is not on PATH"
 [[ $DATABASE =~ ^[a-z][a-z0-9_]{0,60}$ ]] || die "--database must be lower-case letters, digits and _"
 [[ $WORKERS =~ ^[0-9]+$ && $WORKERS -ge 2 ]] || die "--workers must be 2 or more"
 [[ $TRAILING_DAYS =~ ^[0-9]+$ && $TRAILING_DAYS -ge 1 ]] || die "--trailing-days must be 1 or more"
+[[ $TIMEOUT_MINUTES =~ ^[0-9]+$ && $TIMEOUT_MINUTES -ge 1 && $TIMEOUT_MINUTES -le 2880 ]] \
+  || die "--timeout-minutes must be 1 to 2880 (Glue's limit)"
 [[ $DASHBOARD =~ ^[01]$ && $LAKE_FORMATION =~ ^[01]$ ]] || die "BC_DASHBOARD and BC_LAKE_FORMATION are 0 or 1"
 
 s3_uri() {  # normalise s3://bucket/prefix to s3://bucket/prefix/ (prefix may be empty)
@@ -305,6 +319,22 @@ ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no 
 VERSION=$("$PYTHON" -c "import bedrock_costs; print(bedrock_costs.__version__)")
 WHEEL="bedrock_costs-$VERSION-py3-none-any.whl"
 echo "deploying $PREFIX $VERSION to account $ACCOUNT, $REGION$( [ "$DRY_RUN" = 1 ] && echo ' (dry run: nothing changes)')"
+# the jobs' role, least privilege (deploy/role_policy.py): made now, so that a location the
+# policy cannot name exactly stops the deploy before anything is written
+KMS_OPTIONS=(--detect-kms)
+IFS=',' read -r -a KMS_LIST <<< "$KMS_KEYS"
+for key in "${KMS_LIST[@]}"; do [ -z "$key" ] || KMS_OPTIONS+=(--kms-key "$key"); done
+ROLE_OPTIONS=(--account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" --database "$DATABASE"
+  --logs "$LOGS" --output "$OUTPUT" --artifacts "$ARTIFACTS")
+[ -z "$CUR" ] || ROLE_OPTIONS+=(--cur "$CUR")
+[ "$LAKE_FORMATION" = 0 ] || ROLE_OPTIONS+=(--lake-formation)
+POLICY=$("$PYTHON" -m bedrock_costs.deploy.role_policy "${ROLE_OPTIONS[@]}" "${KMS_OPTIONS[@]}") || exit 2
+TRUST=$("$PYTHON" -m bedrock_costs.deploy.role_policy "${ROLE_OPTIONS[@]}" --trust)
+OUT_BUCKET=$(bucket_of "$OUTPUT"); OUT_KEY=$(key_of "$OUTPUT")
+# Athena's query results: outside the output, which Lake Formation may govern (deploy/athena.py)
+[ -z "$ATHENA_RESULTS" ] || ATHENA_RESULTS=$(s3_uri --athena-results "$ATHENA_RESULTS")
+ATHENA_RESULTS=$("$PYTHON" -m bedrock_costs.deploy.athena --check --database "$DATABASE" \
+  --workgroup "$PREFIX" --prefix "$PREFIX" --output "$OUTPUT" --results "$ATHENA_RESULTS") || exit 2
 # the database's tables, read once (one AWS CLI call): the access check and step 3b use them
 CATALOG_TABLES=$(aws glue get-tables --database-name "$DATABASE" --output json 2>/dev/null || true)
 if [ -z "$ACCESS" ] && [ -n "$(pick "$CATALOG_TABLES" TableList access_rules Name)" ]; then
@@ -334,52 +364,15 @@ elif [ -n "$ACCESS" ]; then
   "$PYTHON" -m bedrock_costs.deploy.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
 fi
 
-# 2. the jobs' role: read logs, CUR and artifacts; write the output prefix; its own database only
-s3_read() {  # statement pair reading one prefix
-  local uri=$1 sid=$2 bucket key
-  bucket=$(bucket_of "$uri"); key=$(key_of "$uri")
-  cat <<EOF
-    {"Sid": "${sid}Objects", "Effect": "Allow", "Action": ["s3:GetObject"],
-     "Resource": "arn:aws:s3:::$bucket/$key*"},
-    {"Sid": "${sid}List", "Effect": "Allow", "Action": ["s3:ListBucket"],
-     "Resource": "arn:aws:s3:::$bucket", "Condition": {"StringLike": {"s3:prefix": ["$key*"]}}},
-EOF
-}
-OUT_BUCKET=$(bucket_of "$OUTPUT"); OUT_KEY=$(key_of "$OUTPUT")
-POLICY=$(cat <<EOF
-{"Version": "2012-10-17", "Statement": [
-$(s3_read "$LOGS" ReadLogs)
-$( [ -z "$CUR" ] || s3_read "$CUR" ReadCur)
-$(s3_read "$ARTIFACTS" ReadArtifacts)
-    {"Sid": "WriteOutput", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-     "Resource": "arn:aws:s3:::$OUT_BUCKET/$OUT_KEY*"},
-    {"Sid": "ListOutput", "Effect": "Allow", "Action": ["s3:ListBucket"],
-     "Resource": "arn:aws:s3:::$OUT_BUCKET", "Condition": {"StringLike": {"s3:prefix": ["$OUT_KEY*"]}}},
-    {"Sid": "OwnCatalogDatabase", "Effect": "Allow",
-     "Action": ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-                "glue:CreateTable", "glue:UpdateTable"],
-     "Resource": ["arn:aws:glue:$REGION:$ACCOUNT:catalog",
-                  "arn:aws:glue:$REGION:$ACCOUNT:database/$DATABASE",
-                  "arn:aws:glue:$REGION:$ACCOUNT:table/$DATABASE/*"]},
-    {"Sid": "DefaultDatabaseLookup", "Effect": "Allow", "Action": ["glue:GetDatabase"],
-     "Resource": ["arn:aws:glue:$REGION:$ACCOUNT:database/default"]},
-    {"Sid": "JobLogs", "Effect": "Allow",
-     "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-     "Resource": "arn:aws:logs:$REGION:$ACCOUNT:log-group:/aws-glue/*"},
-$( [ "$LAKE_FORMATION" = 0 ] || echo '    {"Sid": "LakeFormationData", "Effect": "Allow", "Action": ["lakeformation:GetDataAccess"], "Resource": "*"},')
-    {"Sid": "JobMetrics", "Effect": "Allow", "Action": ["cloudwatch:PutMetricData"], "Resource": "*",
-     "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}}}
-]}
-EOF
-)
-TRUST='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
-if exists aws iam get-role --role-name "$ROLE"; then
+# 2. the jobs' role: its policy (deploy/role_policy.py) was made before anything was written
+if HAVE_TRUST=$(aws iam get-role --role-name "$ROLE" --query Role.AssumeRolePolicyDocument --output json 2>/dev/null); then
   HAVE=$(aws iam get-role-policy --role-name "$ROLE" --policy-name "$PREFIX-access" --query PolicyDocument --output json 2>/dev/null || true)
-  if same_json "$HAVE" "$POLICY"; then
+  if same_json "$HAVE" "$POLICY" && same_json "$HAVE_TRUST" "$TRUST"; then
     say unchanged "iam role $ROLE (inline policy $PREFIX-access)"
   else
-    say update "iam role $ROLE (inline policy $PREFIX-access)"
+    say update "iam role $ROLE (inline policy $PREFIX-access, trust policy)"
     run aws iam put-role-policy --role-name "$ROLE" --policy-name "$PREFIX-access" --policy-document "$POLICY"
+    run aws iam update-assume-role-policy --role-name "$ROLE" --policy-document "$TRUST"
   fi
 else
   say create "iam role $ROLE (inline policy $PREFIX-access)"
@@ -424,121 +417,6 @@ if [ -n "$ACCESS" ]; then
   done <<< "$TABLE_PLAN"
 fi
 
-# 3c. Athena: a workgroup writing query results under the output, and the dashboard views
-WORKGROUP="$PREFIX"
-if [ -n "$(workgroup_named "$WORKGROUP")" ]; then
-  say unchanged "athena workgroup $WORKGROUP"
-else
-  say create "athena workgroup $WORKGROUP (results under ${OUTPUT}_athena/)"
-  run aws athena create-work-group --name "$WORKGROUP" --description "bedrock-costs ($PREFIX)" \
-    --configuration "ResultConfiguration={OutputLocation=${OUTPUT}_athena/},EnforceWorkGroupConfiguration=true,PublishCloudWatchMetricsEnabled=true,EngineVersion={SelectedEngineVersion=Athena engine version 3}"
-fi
-while IFS=$'\t' read -r VIEW SQL; do
-  say replace "athena view $DATABASE.$VIEW"
-  run aws athena start-query-execution --work-group "$WORKGROUP" --query-string "$SQL" \
-    --query-execution-context "Database=$DATABASE"
-done < <("$PYTHON" -m bedrock_costs.deploy.views --database "$DATABASE" --tenant-tag "$TENANT_TAG")
-
-# 3d. Lake Formation: the output location governed, the jobs' role (and QuickSight) granted,
-# a data-cell filter per IAM principal of the access file and table it reaches
-if [ "$LAKE_FORMATION" = 1 ]; then
-  LOCATION_ARN="arn:aws:s3:::$OUT_BUCKET/$OUT_KEY"; LOCATION_ARN=${LOCATION_ARN%/}
-  if exists aws lakeformation describe-resource --resource-arn "$LOCATION_ARN"; then
-    say unchanged "lake formation location $LOCATION_ARN"
-  else
-    say create "lake formation location $LOCATION_ARN"
-    record lakeformation RegisterResource "{\"ResourceArn\": \"$LOCATION_ARN\", \"UseServiceLinkedRole\": true}"
-    run aws lakeformation register-resource --resource-arn "$LOCATION_ARN" --use-service-linked-role
-  fi
-  READER=(); [ -z "$QS_PRINCIPAL" ] || READER=(--reader "$QS_PRINCIPAL")
-  request=$("$PYTHON" -m bedrock_costs.deploy.access role-grants --role-arn "$ROLE_ARN" --location-arn "$LOCATION_ARN" \
-             --account "$ACCOUNT" --database "$DATABASE" "${READER[@]}")
-  record lakeformation BatchGrantPermissions "$request"
-  lf_batch batch-grant-permissions "$request" || die "could not grant the Lake Formation permissions of $ROLE"
-  say grant "lake formation permissions: $ROLE$( [ -z "$QS_PRINCIPAL" ] || echo " and $QS_PRINCIPAL")"
-  if [ -n "$ACCESS" ]; then
-    declare -A WANTED=()
-    HAVE_FILTERS=$(lf_filters_json)
-    while IFS= read -r data; do
-      name=$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["TableName"] + "\t" + d["Name"])' "$data")
-      table=${name%%$'\t'*}; name=${name#*$'\t'}; WANTED["$table/$name"]=1
-      have=$(pick_filter "$HAVE_FILTERS" "$DATABASE" "$table" "$name")
-      record lakeformation CreateDataCellsFilter "{\"TableData\": $data}"
-      record lakeformation UpdateDataCellsFilter "{\"TableData\": $data}"
-      if [ "$have" = "null" ]; then
-        say create "lake formation filter $name on $DATABASE.$table"
-        run aws lakeformation create-data-cells-filter --table-data "$data"
-      elif same_json "$have" "$data"; then
-        say unchanged "lake formation filter $name on $DATABASE.$table"
-      else
-        say update "lake formation filter $name on $DATABASE.$table"
-        run aws lakeformation update-data-cells-filter --table-data "$data"
-      fi
-    done < "$BUILD/access/filters.jsonl"
-    while IFS=$'\t' read -r table name; do  # filters of grants no longer in the access file
-      [ -n "$name" ] && [ -z "${WANTED["$table/$name"]:-}" ] || continue
-      delete_filter "$table" "$name"
-    done < <(lf_filters "$HAVE_FILTERS")
-    if [ -s "$BUILD/access/grants.json" ]; then
-      say grant "lake formation SELECT through the filters to the access file's IAM principals"
-      record lakeformation BatchGrantPermissions "$(cat "$BUILD/access/grants.json")"
-      lf_batch batch-grant-permissions "file://$BUILD/access/grants.json" || die "could not grant the access file's principals"
-    fi
-  fi
-fi
-
-# 3e. QuickSight: an Athena data source and a dataset per view, with fixed ids
-if [ -n "$QS_PRINCIPAL" ]; then
-  QS="$BUILD/quicksight"
-  QS_OPTIONS=(); [ -z "$ACCESS" ] || QS_OPTIONS+=(--access "$ACCESS"); [ "$DASHBOARD" = 0 ] || QS_OPTIONS+=(--dashboard)
-  "$PYTHON" -m bedrock_costs.deploy.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
-    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS" "${QS_OPTIONS[@]}"
-  if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
-    say update "quicksight data source $PREFIX-athena"
-    record quicksight UpdateDataSource "$(cat "$QS/source-update.json")"
-    run aws quicksight update-data-source --cli-input-json "file://$QS/source-update.json"
-  else
-    say create "quicksight data source $PREFIX-athena"
-    record quicksight CreateDataSource "$(cat "$QS/source.json")"
-    run aws quicksight create-data-source --cli-input-json "file://$QS/source.json"
-  fi
-  for request in "$QS"/dataset-*-update.json; do
-    create=${request%-update.json}.json
-    id=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["DataSetId"])' "$create")
-    record quicksight CreateDataSet "$(cat "$create")"
-    record quicksight UpdateDataSet "$(cat "$request")"
-    if [ "$DRY_RUN" = 1 ]; then say create/update "quicksight dataset $id"; continue; fi
-    # create, or update in place when it exists: the id never changes, dashboards keep working
-    if out=$(aws quicksight create-data-set --cli-input-json "file://$create" 2>&1); then
-      say create "quicksight dataset $id"
-    elif [[ $out == *ResourceExistsException* ]]; then
-      say update "quicksight dataset $id"
-      aws quicksight update-data-set --cli-input-json "file://$request" >/dev/null
-    else
-      echo "$out" >&2; die "could not create the QuickSight dataset $id"
-    fi
-  done
-  if [ "$DASHBOARD" = 1 ]; then
-    id="$PREFIX-costs"
-    record quicksight CreateDashboard "$(cat "$QS/dashboard.json")"
-    record quicksight UpdateDashboard "$(cat "$QS/dashboard-update.json")"
-    record quicksight UpdateDashboardPermissions "$(cat "$QS/dashboard-permissions.json")"
-    if [ "$DRY_RUN" = 1 ]; then
-      say create/update "quicksight dashboard $id"
-    elif out=$(aws quicksight create-dashboard --cli-input-json "file://$QS/dashboard.json" 2>&1); then
-      say create "quicksight dashboard $id"
-    elif [[ $out == *ResourceExistsException* ]]; then
-      # same id, new version, published: the dashboard's URL and bookmarks stay
-      say update "quicksight dashboard $id"
-      version=$(aws quicksight update-dashboard --cli-input-json "file://$QS/dashboard-update.json" --query VersionArn --output text)
-      aws quicksight update-dashboard-published-version --aws-account-id "$ACCOUNT" --dashboard-id "$id" --version-number "${version##*/}" >/dev/null
-      aws quicksight update-dashboard-permissions --cli-input-json "file://$QS/dashboard-permissions.json" >/dev/null
-    else
-      echo "$out" >&2; die "could not create the QuickSight dashboard $id"
-    fi
-  fi
-fi
-
 # 4. the Glue jobs: created, updated when their definition differs, else left alone.
 # Every optional job argument gets its default from the settings table (getResolvedOptions
 # requires each argument the job asks for); the deployment's own values override them.
@@ -558,16 +436,19 @@ job_definition_text() {  # name script arguments-json
    "--database": "$DATABASE",
    $3},
  "GlueVersion": "$GLUE_VERSION", "WorkerType": "$WORKER_TYPE", "NumberOfWorkers": $WORKERS,
- "ExecutionProperty": {"MaxConcurrentRuns": 1},
+ "ExecutionProperty": {"MaxConcurrentRuns": 1}, "JobRunQueuingEnabled": true,
+ "Timeout": $TIMEOUT_MINUTES,
  "Description": "bedrock-costs $1 ($PREFIX)"}
 EOF
 }
 GLUE_JOBS=$(aws glue batch-get-jobs --job-names "$COST_JOB" "$RECONCILE_JOB" "$MAINTAIN_JOB" --output json 2>/dev/null || true)
 ensure_job() {  # name definition
   local name=$1 want=$2 have
-  have=$(pick "$GLUE_JOBS" Jobs "$name" Role Command DefaultArguments GlueVersion WorkerType NumberOfWorkers ExecutionProperty Description)
+  have=$(pick "$GLUE_JOBS" Jobs "$name" Role Command DefaultArguments GlueVersion WorkerType NumberOfWorkers ExecutionProperty Timeout Description)
   if [ -n "$have" ]; then
-    if same_json "$have" "$want"; then say unchanged "glue job $name"; return; fi
+    # JobRunQueuingEnabled is sent on every create and update but not compared: moto's GetJob
+    # drops it (AWS returns it). Jobs of a version without it differ by their Timeout anyway.
+    if same_json "$have" "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d.pop("JobRunQueuingEnabled"); print(json.dumps(d))' "$want")"; then say unchanged "glue job $name"; return; fi
     say update "glue job $name"
     record glue UpdateJob "{\"JobName\": \"$name\", \"JobUpdate\": $want}"
     run aws glue update-job --job-name "$name" --job-update "$want"
@@ -618,5 +499,112 @@ if [ -n "$CUR" ]; then
 fi
 ensure_trigger "$MAINTAIN_TRIGGER" "{\"Type\": \"SCHEDULED\", \"Schedule\": \"$MAINTAIN_SCHEDULE\",
   \"Actions\": [{\"JobName\": \"$MAINTAIN_JOB\"}], \"StartOnCreation\": true}"
+
+# 6. Athena (deploy/athena.py): a workgroup writing query results outside the output, and the
+# dashboard views, each awaited until Athena says it succeeded
+WORKGROUP="$PREFIX"
+"$PYTHON" -m bedrock_costs.deploy.athena --database "$DATABASE" --workgroup "$WORKGROUP" \
+  --prefix "$PREFIX" --output "$OUTPUT" --results "$ATHENA_RESULTS" --tenant-tag "$TENANT_TAG" "${DRY[@]}" \
+  || fail "the Athena workgroup or views could not be made (above)"
+
+# 7. Lake Formation: the output location governed, the jobs' role (and QuickSight) granted,
+# a data-cell filter per IAM principal of the access file and table it reaches
+if [ "$LAKE_FORMATION" = 1 ]; then
+  LOCATION_ARN="arn:aws:s3:::$OUT_BUCKET/$OUT_KEY"; LOCATION_ARN=${LOCATION_ARN%/}
+  if exists aws lakeformation describe-resource --resource-arn "$LOCATION_ARN"; then
+    say unchanged "lake formation location $LOCATION_ARN"
+  else
+    say create "lake formation location $LOCATION_ARN"
+    record lakeformation RegisterResource "{\"ResourceArn\": \"$LOCATION_ARN\", \"UseServiceLinkedRole\": true}"
+    run aws lakeformation register-resource --resource-arn "$LOCATION_ARN" --use-service-linked-role
+  fi
+  READER=(); [ -z "$QS_PRINCIPAL" ] || READER=(--reader "$QS_PRINCIPAL")
+  request=$("$PYTHON" -m bedrock_costs.deploy.access role-grants --role-arn "$ROLE_ARN" --location-arn "$LOCATION_ARN" \
+             --account "$ACCOUNT" --database "$DATABASE" "${READER[@]}")
+  record lakeformation BatchGrantPermissions "$request"
+  lf_batch batch-grant-permissions "$request" || die "could not grant the Lake Formation permissions of $ROLE"
+  say grant "lake formation permissions: $ROLE$( [ -z "$QS_PRINCIPAL" ] || echo " and $QS_PRINCIPAL")"
+  if [ -n "$ACCESS" ]; then
+    declare -A WANTED=()
+    HAVE_FILTERS=$(lf_filters_json)
+    while IFS= read -r data; do
+      name=$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["TableName"] + "\t" + d["Name"])' "$data")
+      table=${name%%$'\t'*}; name=${name#*$'\t'}; WANTED["$table/$name"]=1
+      have=$(pick_filter "$HAVE_FILTERS" "$DATABASE" "$table" "$name")
+      record lakeformation CreateDataCellsFilter "{\"TableData\": $data}"
+      record lakeformation UpdateDataCellsFilter "{\"TableData\": $data}"
+      if [ "$have" = "null" ]; then
+        say create "lake formation filter $name on $DATABASE.$table"
+        run aws lakeformation create-data-cells-filter --table-data "$data"
+      elif same_json "$have" "$data"; then
+        say unchanged "lake formation filter $name on $DATABASE.$table"
+      else
+        say update "lake formation filter $name on $DATABASE.$table"
+        run aws lakeformation update-data-cells-filter --table-data "$data"
+      fi
+    done < "$BUILD/access/filters.jsonl"
+    while IFS=$'\t' read -r table name; do  # filters of grants no longer in the access file
+      [ -n "$name" ] && [ -z "${WANTED["$table/$name"]:-}" ] || continue
+      delete_filter "$table" "$name"
+    done < <(lf_filters "$HAVE_FILTERS")
+    if [ -s "$BUILD/access/grants.json" ]; then
+      say grant "lake formation SELECT through the filters to the access file's IAM principals"
+      record lakeformation BatchGrantPermissions "$(cat "$BUILD/access/grants.json")"
+      lf_batch batch-grant-permissions "file://$BUILD/access/grants.json" || die "could not grant the access file's principals"
+    fi
+  fi
+fi
+
+# 8. QuickSight: an Athena data source and a dataset per view, with fixed ids
+if [ -n "$QS_PRINCIPAL" ]; then
+  QS="$BUILD/quicksight"
+  QS_OPTIONS=(); [ -z "$ACCESS" ] || QS_OPTIONS+=(--access "$ACCESS"); [ "$DASHBOARD" = 0 ] || QS_OPTIONS+=(--dashboard)
+  "$PYTHON" -m bedrock_costs.deploy.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
+    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS" "${QS_OPTIONS[@]}"
+  if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
+    say update "quicksight data source $PREFIX-athena"
+    record quicksight UpdateDataSource "$(cat "$QS/source-update.json")"
+    run aws quicksight update-data-source --cli-input-json "file://$QS/source-update.json"
+  else
+    say create "quicksight data source $PREFIX-athena"
+    record quicksight CreateDataSource "$(cat "$QS/source.json")"
+    run aws quicksight create-data-source --cli-input-json "file://$QS/source.json"
+  fi
+  for request in "$QS"/dataset-*-update.json; do
+    create=${request%-update.json}.json
+    id=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["DataSetId"])' "$create")
+    record quicksight CreateDataSet "$(cat "$create")"
+    record quicksight UpdateDataSet "$(cat "$request")"
+    if [ "$DRY_RUN" = 1 ]; then say create/update "quicksight dataset $id"; continue; fi
+    # create, or update in place when it exists: the id never changes, dashboards keep working
+    if out=$(aws quicksight create-data-set --cli-input-json "file://$create" 2>&1); then
+      say create "quicksight dataset $id"
+    elif [[ $out == *ResourceExistsException* ]]; then
+      say update "quicksight dataset $id"
+      aws quicksight update-data-set --cli-input-json "file://$request" >/dev/null
+    else
+      echo "$out" >&2; die "could not create the QuickSight dataset $id"
+    fi
+  done
+  if [ "$DASHBOARD" = 1 ]; then
+    id="$PREFIX-costs"
+    record quicksight CreateDashboard "$(cat "$QS/dashboard.json")"
+    record quicksight UpdateDashboard "$(cat "$QS/dashboard-update.json")"
+    record quicksight UpdateDashboardPermissions "$(cat "$QS/dashboard-permissions.json")"
+    if [ "$DRY_RUN" = 1 ]; then
+      say create/update "quicksight dashboard $id"
+    elif out=$(aws quicksight create-dashboard --cli-input-json "file://$QS/dashboard.json" 2>&1); then
+      say create "quicksight dashboard $id"
+    elif [[ $out == *ResourceExistsException* ]]; then
+      # same id, new version, published: the dashboard's URL and bookmarks stay
+      say update "quicksight dashboard $id"
+      version=$(aws quicksight update-dashboard --cli-input-json "file://$QS/dashboard-update.json" --query VersionArn --output text)
+      aws quicksight update-dashboard-published-version --aws-account-id "$ACCOUNT" --dashboard-id "$id" --version-number "${version##*/}" >/dev/null
+      aws quicksight update-dashboard-permissions --cli-input-json "file://$QS/dashboard-permissions.json" >/dev/null
+    else
+      echo "$out" >&2; die "could not create the QuickSight dashboard $id"
+    fi
+  fi
+fi
 
 echo "done. Run the cost job now:  aws glue start-job-run --job-name $COST_JOB --arguments '{\"--trailing_days\":\"$TRAILING_DAYS\"}'"

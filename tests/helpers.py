@@ -221,8 +221,9 @@ def write_cur(spark, root: Path, lines: list[dict], period: str = "2026-07", dro
     return root
 
 
-def start_moto_server(*, managed_policies: bool = False):
-    """A moto_server on a free 127.0.0.1 port: (process, endpoint URL), ready to serve."""
+def start_moto_server(*, managed_policies: bool = False, recording: Path | None = None):
+    """A moto_server on a free 127.0.0.1 port: (process, endpoint URL), ready to serve; with
+    `recording`, the file where it records the requests it is told to (iam_check.recorded)."""
     import os
     import socket
     import subprocess
@@ -234,6 +235,8 @@ def start_moto_server(*, managed_policies: bool = False):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": str(managed_policies).lower()}
+    if recording is not None:
+        env["MOTO_RECORDER_FILEPATH"] = str(recording)
     server = subprocess.Popen(
         [Path(sys.executable).parent / "moto_server", "-H", "127.0.0.1", "-p", str(port)],
         env=env,

@@ -7,13 +7,16 @@ import json
 import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import botocore.session
 import pytest
 from botocore.validate import validate_parameters
 
+import iam_check
 from bedrock_costs.contract import schemas
+from bedrock_costs.deploy import role_policy
 from bedrock_costs.deploy.iceberg_tables import TABLES
 from bedrock_costs.deploy.views import VIEWS, create_statements
 from bedrock_costs.io.catalog_settings import EXTENSIONS
@@ -22,13 +25,28 @@ from helpers import aws_env, glue_tables_reader, moto_client, start_moto_server
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
 LOGS, OUTPUT, CUR = "s3://bc-logs/AWSLogs/", "s3://bc-out/costs/", "s3://bc-cur/cur/export/"
+RESULTS = "s3://bc-out/_athena-results/bedrock-costs/"  # Athena's: outside the output
 
 
 @pytest.fixture(scope="module")
 def aws(tmp_path_factory):
     """A moto_server of our own (managed policies loaded) and the environment to reach it."""
-    server, endpoint = start_moto_server(managed_policies=True)
-    env = aws_env(endpoint)
+    recording = tmp_path_factory.mktemp("moto") / "requests.jsonl"
+    server, endpoint = start_moto_server(managed_policies=True, recording=recording)
+    env = {**aws_env(endpoint), "BC_POLL_SECONDS": "0.05"}
+    # Athena queries as in AWS, not done at once: QUEUED, RUNNING, then SUCCEEDED, each state
+    # lasting three reads (moto's state manager)
+    transition = {
+        "model_name": "athena::execution",
+        "transition": {"progression": "manual", "times": 3},
+    }
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{endpoint}/moto-api/state-manager/set-transition",
+            data=json.dumps(transition).encode(),
+            method="POST",
+        )
+    )
     wheel_dir = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheel_dir, ROOT],
@@ -45,11 +63,45 @@ def aws(tmp_path_factory):
     }
     for bucket in ("bc-logs", "bc-out", "bc-cur"):
         clients["s3"].create_bucket(Bucket=bucket)
+    # the CUR bucket encrypted by default with a customer-managed key, named by its alias
+    kms = moto_client("kms", endpoint)
+    cur_key = kms.create_key(Description="cur")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/cur", TargetKeyId=cur_key)
+    clients["s3"].put_bucket_encryption(
+        Bucket="bc-cur",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": "alias/cur",
+                    }
+                }
+            ]
+        },
+    )
+    clients["cur_key"] = cur_key
     clients["s3"].put_object(Bucket="bc-logs", Key="AWSLogs/111122223333/x.json.gz", Body=b"log")
     clients["s3"].put_object(Bucket="bc-out", Key="costs/invocations/part.parquet", Body=b"data")
-    yield {"env": env, **clients}
+    yield {"env": env, "endpoint": endpoint, "recording": recording, **clients}
     server.terminate()
     server.wait(timeout=10)
+
+
+def deployed_role(*read_keys: str) -> role_policy.RoleSettings:
+    """The role deploy.sh makes for FULL with --lake-formation."""
+    return role_policy.RoleSettings(
+        account="123456789012",
+        region="us-east-1",
+        prefix="bedrock-costs",
+        database="bedrock_costs",
+        logs=role_policy.location("--logs", LOGS),
+        output=role_policy.location("--output", OUTPUT),
+        artifacts=role_policy.location("--artifacts", f"{OUTPUT}_deploy/"),
+        cur=role_policy.location("--cur", CUR),
+        lake_formation=True,
+        read_keys=read_keys,
+    )
 
 
 def deploy(aws, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
@@ -152,6 +204,16 @@ def test_bad_arguments_are_one_line_errors(aws):
     )
     done = deploy(aws, "--logs", "/tmp/logs", "--output", OUTPUT, check=False)
     assert done.returncode == 2 and "--logs must be an s3:// URI" in done.stderr
+    before = state(aws)
+    for logs, output, says in (
+        (LOGS, "s3://bc-out/", "--output 's3://bc-out/' is a bucket's root"),
+        ('s3://bc-logs/x*", "arn:aws:s3:::*', OUTPUT, "--logs: the folder 'x*"),
+    ):
+        done = deploy(aws, "--logs", logs, "--output", output, check=False)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"deploy.sh: error: {says}"), line
+    assert state(aws) == before  # nothing written
 
 
 def test_dry_run_plans_everything_and_creates_nothing(aws):
@@ -164,7 +226,7 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
         **{f"glue table bedrock_costs.{t}": "create" for t in TABLES},
         "glue table bedrock_costs.access_rules": "create",
         "glue table bedrock_costs.access_rules_accounts": "create",
-        "athena workgroup bedrock-costs (results under s3://bc-out/costs/_athena/)": "create",
+        f"athena workgroup bedrock-costs (results under {RESULTS})": "create",
         **{f"athena view bedrock_costs.{v}": "replace" for v in VIEWS},
         "glue job bedrock-costs-invocation-costs": "create",
         "glue job bedrock-costs-cur-reconcile": "create",
@@ -193,8 +255,16 @@ def requests_in(plan: Path, service: str) -> dict[str, list[dict]]:
 
 def test_deploy_creates_each_resource_as_configured(aws):
     """A first deploy of everything, Lake Formation included (its own part at the end)."""
-    planned = actions(deploy(aws, *FULL, "--lake-formation").stdout)
+    with iam_check.recorded(aws["endpoint"], aws["recording"], iam_check.calls) as requests:
+        planned = actions(deploy(aws, *FULL, "--lake-formation").stdout)
     wheel = Path(aws["env"]["BC_WHEEL"]).name
+    # each view's query awaited until SUCCEEDED (six reads here) before anything is granted
+    # on the views (Lake Formation) or built on them (QuickSight)
+    reads = [r for r in requests if r.action == "athena:GetQueryExecution"]
+    first_after = next(
+        i for i, r in enumerate(requests) if r.action.startswith(("lakeformation:", "quicksight:"))
+    )
+    assert len(reads) >= 6 * len(VIEWS) and requests.index(reads[-1]) < first_after
     assert state(aws)["artifacts"] == [
         "costs/_deploy/access/access_rules/access_rules.csv",
         "costs/_deploy/access/access_rules_accounts/access_rules_accounts.csv",
@@ -206,27 +276,26 @@ def test_deploy_creates_each_resource_as_configured(aws):
         f"costs/_deploy/wheels/{wheel}",
     ]
     role = aws["iam"].get_role(RoleName="bedrock-costs-glue-jobs")["Role"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
-        "Service": "glue.amazonaws.com"
-    }
+    assert role["AssumeRolePolicyDocument"] == role_policy.trust_policy("123456789012")
     policy = aws["iam"].get_role_policy(
         RoleName="bedrock-costs-glue-jobs", PolicyName="bedrock-costs-access"
     )["PolicyDocument"]
+    # what deploy.role_policy makes for these locations (test_role_policy evaluates it; test_s3
+    # evaluates every request of a job run against it), the CUR bucket's default key found
+    assert policy == role_policy.role_policy(deployed_role(aws["cur_key"]))
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert by_sid["ReadLogsObjects"] == {
-        "Sid": "ReadLogsObjects",
-        "Effect": "Allow",
-        "Action": ["s3:GetObject"],
-        "Resource": "arn:aws:s3:::bc-logs/AWSLogs/*",
-    }
+    assert by_sid["DecryptInputs"]["Resource"] == [aws["cur_key"]]
+    assert "EncryptOutput" not in by_sid  # the output bucket has no default key
     writes = [s for s in policy["Statement"] if "s3:PutObject" in s["Action"]]
-    assert [s["Resource"] for s in writes] == ["arn:aws:s3:::bc-out/costs/*"]  # only the output
-    glue = by_sid["OwnCatalogDatabase"]["Resource"]
-    assert "arn:aws:glue:us-east-1:123456789012:table/bedrock_costs/*" in glue
+    assert [s["Resource"] for s in writes] == [
+        "arn:aws:s3:::bc-out/costs/*",  # only the output
+        "arn:aws:s3:::bc-out/costs/_deploy/*",  # denied: the deployed code
+    ]
     assert not any(a.endswith("*") for s in policy["Statement"] for a in s["Action"])
 
     job = aws["glue"].get_job(JobName="bedrock-costs-invocation-costs")["Job"]
     assert (job["GlueVersion"], job["WorkerType"], job["NumberOfWorkers"]) == ("5.0", "G.1X", 2)
+    assert job["Timeout"] == 240  # minutes: not Glue's 48-hour default
     assert job["Command"]["ScriptLocation"] == "s3://bc-out/costs/_deploy/jobs/invocation_costs.py"
     arguments = job["DefaultArguments"]
     assert arguments["--additional-python-modules"] == f"s3://bc-out/costs/_deploy/wheels/{wheel}"
@@ -298,9 +367,7 @@ def test_deploy_creates_each_resource_as_configured(aws):
     )["Dashboard"]
     assert dashboard["Name"] == "Bedrock costs (bedrock-costs)"
     workgroup = aws["athena"].get_work_group(WorkGroup="bedrock-costs")["WorkGroup"]
-    assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
-        "s3://bc-out/costs/_athena/"
-    )
+    assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == RESULTS
     engine = workgroup["Configuration"]["EngineVersion"]["SelectedEngineVersion"]
     assert engine == "Athena engine version 3"  # Iceberg, and Lake Formation cell filters
 
@@ -370,6 +437,8 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     assert planned["glue table bedrock_costs.invocations"] == "unchanged"  # tag_tenant is there
     glue = requests_in(tmp_path, "glue")
     assert {r["JobUpdate"]["NumberOfWorkers"] for r in glue["UpdateJob"]} == {4}
+    # a scheduled run during a longer one waits in Glue's queue instead of failing
+    assert {r["JobUpdate"]["JobRunQueuingEnabled"] for r in glue["UpdateJob"]} == {True}
     (trigger,) = glue["UpdateTrigger"]
     assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
     requests = requests_in(tmp_path, "quicksight")

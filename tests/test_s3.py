@@ -7,6 +7,7 @@ SQLite catalog of the local tests: not run here (docs/operations.md)."""
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,10 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import iam_check
+from bedrock_costs.deploy import role_policy
 from helpers import (
     QUICK_JVM,
     aws_env,
     cost,
+    cur_line,
     glue_tables_reader,
     key,
     moto_client,
@@ -25,6 +29,7 @@ from helpers import (
     record,
     start_moto_server,
     write_csv,
+    write_cur,
     write_logs,
 )
 
@@ -33,10 +38,11 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    server, endpoint = start_moto_server()
+    recording = tmp_path_factory.mktemp("moto") / "requests.jsonl"
+    server, endpoint = start_moto_server(recording=recording)
     client = moto_client("s3", endpoint)
     env = {**aws_env(endpoint), **QUICK_JVM}
-    yield client, env, endpoint
+    yield client, env, endpoint, recording
     server.terminate()
     server.wait(timeout=10)
 
@@ -60,7 +66,25 @@ def logs_on_s3(client, tmp_path: Path, records: list) -> None:
     upload(client, tmp_path / "logs", "glue-logs", "bedrock/")
 
 
-RUN = ("run", "--logs", "s3://glue-logs/bedrock/", "--pricing", "s3://glue-costs/config/prices.csv")
+LOGS, OUTPUT, ARTIFACTS = (
+    "s3://glue-logs/bedrock/",
+    "s3://glue-costs/tables/",
+    "s3://glue-costs/tables/_deploy/",
+)
+PRICES = f"{ARTIFACTS}pricing/bedrock_prices.csv"
+CUR = "s3://glue-cur/cur/export/"  # where deploy.sh puts the price table
+RUN = ("run", "--logs", LOGS, "--pricing", PRICES)
+# the role deploy.sh gives the jobs for these locations (a bucket's default key: test_deploy)
+ROLE = role_policy.RoleSettings(
+    account=iam_check.ACCOUNT,
+    region=iam_check.REGION,
+    prefix="bedrock-costs",
+    database="bedrock_costs",
+    logs=role_policy.location("--logs", LOGS),
+    output=role_policy.location("--output", OUTPUT),
+    artifacts=role_policy.location("--artifacts", ARTIFACTS),
+    cur=role_policy.location("--cur", CUR),
+)
 
 
 def deploy_tables(env, stdin: dict, output: str = "s3://glue-costs/tables/") -> dict[str, str]:
@@ -129,7 +153,37 @@ def hive_deployment(client, glue) -> None:
     )
 
 
-def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
+# granted, and not asked for by the runs below: the Glue runtime's own calls, and the calls of
+# paths they do not take (a table the catalog lacks is created or registered again; a failed
+# multipart upload is aborted; files are deleted by maintain once snapshots are older than
+# --keep-days or orphans older than a day, and by a failed run; the database's tables listed, as
+# Glue's Spark catalog does)
+UNUSED_HERE = {
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "cloudwatch:PutMetricData",
+    "glue:CreateTable",
+    "glue:GetTables",
+    "glue:GetDatabases",
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+}
+
+
+def cur_on_s3(client, spark, tmp_path: Path) -> None:
+    """A CUR 2.0 export of July 2026 billing the run's calls, on S3."""
+    client.create_bucket(Bucket="glue-cur")
+    lines = [cur_line("USE1-Claude4.5Haiku-input-tokens", "1.01", "0.00101")]
+    upload(client, write_cur(spark, tmp_path / "cur", lines), "glue-cur", "cur/export/")
+
+
+def catalog_rows_s3(endpoint: str, table: str) -> list[dict]:
+    found = glue_tables_reader(endpoint).load_table(f"bedrock_costs.{table}").scan()
+    return found.to_arrow().to_pylist()
+
+
+def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, spark, tmp_path):
     """BEDROCK_COSTS_CATALOG=glue: what a Glue job does (logs and prices read from S3 by
     Hadoop's S3A, the tables written through Iceberg's Glue catalog and S3 FileIO, against moto's
     Glue and S3) on the tables deploy.sh created with pyiceberg, `invocations` migrated from an
@@ -137,12 +191,12 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     re-prices one of the two days (one commit per table); another reader (pyiceberg) reads the
     tables back by name, as of the import too; a deleted catalog entry is registered again with
     its history."""
-    client, env, endpoint = s3
+    client, env, endpoint, recording = s3
     client.create_bucket(Bucket="glue-logs")
     client.create_bucket(Bucket="glue-costs")
     client.put_object(
         Bucket="glue-costs",
-        Key="config/prices.csv",
+        Key=PRICES.removeprefix("s3://glue-costs/"),
         Body=Path(write_csv(tmp_path / "p.csv", [price()])).read_bytes(),
     )
     glue = moto_client("glue", endpoint)
@@ -156,9 +210,27 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     logs_on_s3(client, tmp_path, [*records, "{not json"])
     glue_env = {**env, "BEDROCK_COSTS_CATALOG": "glue"}
     window = ("--start-date", "2026-07-14", "--end-date", "2026-07-14")
-    bedrock_costs(
-        glue_env, tmp_path, *RUN, "--output", "s3://glue-costs/tables", *window, "--quiet"
-    )
+    cur_on_s3(client, spark, tmp_path)
+    with iam_check.recorded(endpoint, recording) as requests:
+        bedrock_costs(  # the three Glue jobs' work, in one process (one JVM start)
+            glue_env,
+            tmp_path,
+            *(*RUN, "--output", "s3://glue-costs/tables", *window, "--quiet"),
+            *("+++", "reconcile", "--cur", CUR, "--output", OUTPUT, "--quiet"),
+            *("+++", "maintain", "--output", OUTPUT),
+        )
+    # every request the jobs made, as AWS would authorize it, allowed by the role's policy
+    policy = role_policy.role_policy(ROLE)
+    assert iam_check.denied(policy, requests) == []
+    # and nothing granted that no job asked for, but what AWS's Glue runtime itself uses
+    # (logs, metrics) and what only other paths need (docs/deploy.md, "The jobs' role")
+    unused = iam_check.granted_actions(policy) - {r.action for r in requests}
+    assert unused == UNUSED_HERE, unused
+    reconciled = catalog_rows_s3(endpoint, "reconciliation")
+    assert {r["billing_period"] for r in reconciled} == {"2026-07"}
+    assert sum(r["cur_unblended_cost"] or 0 for r in reconciled) == Decimal("0.00101")
+    allocated = catalog_rows_s3(endpoint, "allocations")
+    assert sum(r["allocated_cost"] for r in allocated) == Decimal("0.00101")  # the bill, allocated
     table = glue.get_table(DatabaseName="bedrock_costs", Name="invocations")["Table"]
     assert table["Parameters"]["table_type"].upper() == "ICEBERG"
     assert table["Parameters"]["metadata_location"].startswith(
@@ -203,7 +275,8 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     assert days == ["usage_date=2026-07-13", "usage_date=2026-07-14"]  # one file a day
     (bad,) = catalog.load_table("bedrock_costs.quarantine").scan().to_arrow().to_pylist()
     assert (bad["reason"], bad["raw_record"]) == ("malformed_json", "{not json")
-    assert set(invocations.refs()) == {"main"}  # the run's and the import's branches are gone
+    # the run's and the import's branches are gone; the tag is the reconciliation's (what it read)
+    assert set(invocations.refs()) == {"main", "reconciled-2026-07"}
 
     again = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
     assert set(again.values()) == {"unchanged"}
@@ -211,3 +284,34 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, tmp_path):
     registered = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
     assert registered["invocations"] == "register"
     assert calls() == priced and calls(import_.snapshot_id) == imported  # its history back
+
+
+def test_exists_asks_only_for_what_the_role_may_list(s3, monkeypatch):
+    """storage.exists on s3:// (io.aws): a folder is `<key>/` (an earlier version listed the
+    bare `<key>`, which the role may not, and which `<key>-old/` also matched); an object, its
+    exact key."""
+    client, env, endpoint, recording = s3
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.setenv(name, env[name])
+    client.create_bucket(Bucket="exists-logs")
+    for key_ in ("bedrock/AWSLogs-old/x.json.gz", "bedrock/AWSLogs/1/x.json.gz", "bedrock/y.json"):
+        client.put_object(Bucket="exists-logs", Key=key_, Body=b"x")
+    from bedrock_costs.io import aws
+
+    with iam_check.recorded(endpoint, recording) as requests:
+        found = {
+            uri: aws.exists(f"s3://exists-logs/bedrock/{uri}")
+            for uri in ("AWSLogs", "AWSLogs/", "AWSLogs/1", "AWSLog", "y.json", "y.jso", "none/")
+        }
+    assert found == {
+        "AWSLogs": True,
+        "AWSLogs/": True,
+        "AWSLogs/1": True,
+        "AWSLog": False,  # a prefix of a folder's name is not that folder
+        "y.json": True,
+        "y.jso": False,
+        "none/": False,
+    }
+    role = replace(ROLE, logs=role_policy.location("--logs", "s3://exists-logs/bedrock/AWSLogs/"))
+    asked = [r for r in requests if "AWSLogs" in r.context.get("s3:prefix", "")]
+    assert asked and iam_check.denied(role_policy.role_policy(role), asked) == []

@@ -6,9 +6,21 @@ from typing import Any
 
 
 def _client() -> Any:
+    return client("s3")
+
+
+def client(service: str) -> Any:
+    """A client of the service, with the process's credentials, Region and endpoint (the
+    deployer's steps use these; AWS_ENDPOINT_URL points the tests at moto_server)."""
     import boto3  # the one module allowed to (import-linter: aws-sdk)
 
-    return boto3.client("s3")
+    return boto3.client(service)
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The AWS error code of an SDK error (e.g. ResourceNotFoundException), else None."""
+    response = getattr(exc, "response", None)
+    return (response or {}).get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 def split_s3(uri: str) -> tuple[str, str]:
@@ -45,9 +57,46 @@ def list_dir(uri: str) -> tuple[list[str], list[str]]:
 
 
 def exists(uri: str) -> bool:
+    """A folder with at least one object under it, or (a URI without a trailing /) one object.
+
+    Lists `<key>/` first, never a bare `<key>` prefix that would also match `<key>-other`; a
+    role granted a folder as AWS's home-directory example does (`<key>` and `<key>/*`) may ask
+    both (docs/deploy.md, "The jobs' role")."""
     bucket, key = split_s3(uri)
-    page = _client().list_objects_v2(Bucket=bucket, Prefix=key.rstrip("/"), MaxKeys=1)
-    return page.get("KeyCount", 0) > 0
+    client = _client()
+    folder = f"{key.strip('/')}/" if key.strip("/") else ""
+    if client.list_objects_v2(Bucket=bucket, Prefix=folder, MaxKeys=1).get("KeyCount", 0) > 0:
+        return True
+    if not folder or key.endswith("/"):
+        return False
+    page = client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return any(o["Key"] == key for o in page.get("Contents", []))
+
+
+def bucket_kms_key(bucket: str) -> str | None:
+    """The ARN of the KMS key a bucket encrypts new objects with by default, or None (SSE-S3
+    or no default). An alias or key id is resolved to the key's ARN (kms:DescribeKey)."""
+    import boto3  # the one module allowed to (import-linter: aws-sdk)
+    from botocore.exceptions import ClientError
+
+    s3 = boto3.client("s3")
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ServerSideEncryptionConfigurationNotFoundError":
+            return None
+        raise
+    for rule in rules.get("Rules", []):
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("SSEAlgorithm", "").startswith("aws:kms") and default.get("KMSMasterKeyID"):
+            key = default["KMSMasterKeyID"]
+            if ":key/" in key:
+                return key
+            region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
+            return boto3.client("kms", region_name=region).describe_key(KeyId=key)["KeyMetadata"][
+                "Arn"
+            ]
+    return None
 
 
 def bedrock_client(region: str) -> Any:

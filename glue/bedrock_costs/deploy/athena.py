@@ -1,0 +1,166 @@
+"""deploy.sh's Athena step, through the SDK: the workgroup (engine version 3, results outside
+the output) and the dashboard views, each CREATE OR REPLACE VIEW awaited until Athena says it
+SUCCEEDED — a view that FAILED stops the deploy with Athena's reason (exit 1), before anything
+is granted on it.
+
+Query results go to `--results`, by default `s3://<output bucket>/_athena-results/<prefix>/`:
+never under the output, which Lake Formation may govern (Athena refuses to write query results
+to a location registered with Lake Formation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bedrock_costs.contract.errors import EXIT_FAILED, EXIT_USAGE, UsageError
+from bedrock_costs.deploy import views
+from bedrock_costs.deploy.access import DEFAULT_TENANT_TAG
+from bedrock_costs.deploy.plan import DeployError, Plan, await_state
+from bedrock_costs.io import aws
+
+ENGINE = "Athena engine version 3"  # Iceberg tables and Lake Formation cell filters need it
+
+
+def default_results(output: str, prefix: str) -> str:
+    bucket, _ = aws.split_s3(output)
+    return f"s3://{bucket}/_athena-results/{prefix}/"
+
+
+def check_results(results: str, output: str) -> None:
+    """Query results may not lie under the output (nor the output under them)."""
+    (rb, rk), (ob, ok) = aws.split_s3(results), aws.split_s3(output)
+    rk, ok = rk.rstrip("/"), ok.rstrip("/")
+    if rb == ob and (rk == ok or rk.startswith(f"{ok}/") or ok.startswith(f"{rk}/") or not rk):
+        raise UsageError(
+            f"--athena-results {results} overlaps --output {output}: Athena may not write query "
+            "results where Lake Formation governs the tables (choose a folder outside it)"
+        )
+
+
+def configuration(results: str) -> dict:
+    return {
+        "ResultConfiguration": {"OutputLocation": results},
+        "EnforceWorkGroupConfiguration": True,
+        "PublishCloudWatchMetricsEnabled": True,
+        "EngineVersion": {"SelectedEngineVersion": ENGINE},
+    }
+
+
+def _workgroups(athena: Any) -> set[str]:
+    """Every workgroup's name (ListWorkGroups pages by NextToken; botocore has no paginator)."""
+    names: set[str] = set()
+    token: dict = {}
+    while True:
+        page = athena.list_work_groups(**token)
+        names |= {w["Name"] for w in page.get("WorkGroups", [])}
+        if not page.get("NextToken"):
+            return names
+        token = {"NextToken": page["NextToken"]}
+
+
+def ensure_workgroup(athena: Any, name: str, prefix: str, results: str, plan: Plan) -> None:
+    names = _workgroups(athena)
+    what = f"athena workgroup {name} (results under {results})"
+    want = configuration(results)
+    if name not in names:
+        plan.say("create", what)
+        if not plan.dry_run:
+            athena.create_work_group(
+                Name=name, Description=f"bedrock-costs ({prefix})", Configuration=want
+            )
+        return
+    have = athena.get_work_group(WorkGroup=name)["WorkGroup"]["Configuration"]
+    same = (
+        have.get("ResultConfiguration", {}).get("OutputLocation") == results
+        and have.get("EnforceWorkGroupConfiguration") is True
+        and have.get("EngineVersion", {}).get("SelectedEngineVersion") == ENGINE
+    )
+    if same:
+        plan.say("unchanged", what)
+        return
+    plan.say("update", what)
+    updates = {
+        "ResultConfigurationUpdates": {"OutputLocation": results},
+        "EnforceWorkGroupConfiguration": True,
+        "PublishCloudWatchMetricsEnabled": True,
+        "EngineVersion": {"SelectedEngineVersion": ENGINE},
+    }
+    plan.record("athena", "UpdateWorkGroup", {"WorkGroup": name, "ConfigurationUpdates": updates})
+    if not plan.dry_run:
+        athena.update_work_group(WorkGroup=name, ConfigurationUpdates=updates)
+
+
+def replace_views(athena: Any, database: str, workgroup: str, tenant_tag: str, plan: Plan) -> None:
+    """Submit every view's statement, then await each: all or an error naming the view."""
+    statements = views.create_statements(database, tenant_tag=tenant_tag)
+    if plan.dry_run:
+        for view, _ in statements:
+            plan.say("replace", f"athena view {database}.{view}")
+        return
+    submitted = [
+        (
+            view,
+            athena.start_query_execution(
+                QueryString=sql, WorkGroup=workgroup, QueryExecutionContext={"Database": database}
+            )["QueryExecutionId"],
+        )
+        for view, sql in statements
+    ]
+    for view, query in submitted:
+
+        def read(query: str = query) -> dict:
+            return athena.get_query_execution(QueryExecutionId=query)["QueryExecution"]
+
+        await_state(
+            f"athena view {database}.{view} (query {query})",
+            read,
+            lambda q: q["Status"]["State"],
+            done={"SUCCEEDED"},
+            failed={"FAILED", "CANCELLED"},
+            reason=lambda q: q["Status"].get("StateChangeReason", ""),
+        )
+        plan.say("replace", f"athena view {database}.{view}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`--check`: print the results folder, or a one-line error (exit 2) if it overlaps the
+    output. Else the workgroup and the views (plan lines; exit 1 with AWS's reason)."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.athena")
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--workgroup", required=True)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--results", default="", help="default: see the module's doc")
+    parser.add_argument("--tenant-tag", default=DEFAULT_TENANT_TAG)
+    parser.add_argument("--check", action="store_true", help="only check --results")
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args(argv)
+    results = args.results or default_results(args.output, args.prefix)
+    try:
+        check_results(results, args.output)
+    except UsageError as exc:
+        print(f"deploy.sh: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.check:
+        print(results)
+        return 0
+    plan = Plan(dry_run=args.dry_run)
+    try:
+        athena = aws.client("athena")
+        ensure_workgroup(athena, args.workgroup, args.prefix, results, plan)
+        replace_views(athena, args.database, args.workgroup, args.tenant_tag, plan)
+    except DeployError as exc:
+        print(f"deploy.sh: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # an SDK error: AWS's code and message, no trace
+        if aws.error_code(exc) is None:
+            raise
+        print(f"deploy.sh: error: athena: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

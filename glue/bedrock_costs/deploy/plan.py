@@ -1,0 +1,72 @@
+"""What the deployer's Python steps share with deploy.sh: the plan lines it prints, the
+requests it records for the tests (BC_PLAN_DIR), the dry run, and waiting for AWS's
+asynchronous states (Athena queries, QuickSight creations and versions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+WAIT_SECONDS = 600.0
+
+
+def poll_seconds() -> float:
+    """Seconds between two reads of a state (BC_POLL_SECONDS; the tests poll moto faster)."""
+    return float(os.environ.get("BC_POLL_SECONDS") or 2.0)
+
+
+class DeployError(Exception):
+    """A step AWS refused or that failed asynchronously: one line, exit 1."""
+
+
+@dataclass
+class Plan:
+    """The plan lines (`  action     what`, as deploy.sh's `say`), and the dry run."""
+
+    dry_run: bool = False
+    plan_dir: Path | None = field(
+        default_factory=lambda: (
+            Path(os.environ["BC_PLAN_DIR"]) if os.environ.get("BC_PLAN_DIR") else None
+        )
+    )
+
+    def say(self, action: str, what: str) -> None:
+        print(f"  {action:<10} {what}", flush=True)
+
+    def record(self, service: str, operation: str, params: dict) -> None:
+        """Write an API request's parameters for the tests (botocore's model checks them)."""
+        if self.plan_dir is not None:
+            name = f"{service}-{operation}-{time.time_ns()}.json"
+            (self.plan_dir / name).write_text(json.dumps(params, default=str))
+
+
+def await_state(
+    what: str,
+    read: Callable[[], Any],
+    state: Callable[[Any], str],
+    done: set[str],
+    failed: set[str],
+    reason: Callable[[Any], str] = lambda _: "",
+    *,
+    timeout: float = WAIT_SECONDS,
+    poll: float | None = None,
+) -> Any:
+    """Read until the state is one of `done` (returns the last reading) or `failed` (raises
+    DeployError with AWS's reason); raises DeployError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = read()
+        current = state(found)
+        if current in done:
+            return found
+        if current in failed:
+            because = reason(found)
+            raise DeployError(f"{what}: {current}{': ' + because if because else ''}")
+        if time.monotonic() > deadline:
+            raise DeployError(f"{what}: still {current} after {timeout:.0f} s")
+        time.sleep(poll_seconds() if poll is None else poll)
