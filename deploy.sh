@@ -178,7 +178,6 @@ have = [f for f in found if (f.get("DatabaseName"), f.get("TableName"), f.get("N
 print(json.dumps({k: have[0].get(k) for k in keys} if have else None))
 PY
 }
-workgroup_named() { aws athena list-work-groups --query "WorkGroups[?Name=='$1'].Name" --output text; }
 
 # With BC_PLAN_DIR set, the API parameters of update calls are also written there as JSON
 # (service-operation.json): the tests check them against botocore's service model.
@@ -210,90 +209,22 @@ for f in found:
 PY
 }
 
-delete_filter() {  # table name
+delete_filter() {  # table name: a filter of a grant no longer in the access file
   say delete "lake formation filter $2 on $DATABASE.$1"
   record lakeformation DeleteDataCellsFilter "{\"TableCatalogId\": \"$ACCOUNT\", \"DatabaseName\": \"$DATABASE\", \"TableName\": \"$1\", \"Name\": \"$2\"}"
   run aws lakeformation delete-data-cells-filter --table-catalog-id "$ACCOUNT" --database-name "$DATABASE" --table-name "$1" --name "$2"
 }
 
-destroy_lake_formation() {
-  local table name location
-  while IFS=$'\t' read -r table name; do
-    [ -n "$name" ] || continue
-    delete_filter "$table" "$name"
-  done < <(lf_filters "$(lf_filters_json)")
-  [ -n "$OUTPUT" ] || { echo "deploy.sh: warning: without --output the Lake Formation location stays registered" >&2; return 0; }
-  OUTPUT=$(s3_uri --output "$OUTPUT")
-  location="arn:aws:s3:::$(bucket_of "$OUTPUT")/$(key_of "$OUTPUT")"; location=${location%/}
-  request=$("$PYTHON" -m bedrock_costs.deploy.access role-grants --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
-             --location-arn "$location" --account "$ACCOUNT" --database "$DATABASE")
-  say revoke "lake formation permissions of $ROLE"
-  record lakeformation BatchRevokePermissions "$request"
-  lf_batch batch-revoke-permissions "$request" \
-    || echo "deploy.sh: warning: could not revoke the Lake Formation permissions of $ROLE" >&2
-  if exists aws lakeformation describe-resource --resource-arn "$location"; then
-    say delete "lake formation location $location"
-    run aws lakeformation deregister-resource --resource-arn "$location"
-  fi
-}
-
+# --destroy (deploy/destroy.py): what deploy.sh made, in the reverse order; never the data
 destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
-  local triggers jobs
-  triggers=$(aws glue batch-get-triggers --trigger-names "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER" "$MAINTAIN_TRIGGER" --output json 2>/dev/null || true)
-  for trigger in "$RECONCILE_TRIGGER" "$SCHEDULE_TRIGGER" "$MAINTAIN_TRIGGER"; do
-    if [ -n "$(pick "$triggers" Triggers "$trigger" Name)" ]; then
-      say delete "glue trigger $trigger"; run aws glue delete-trigger --name "$trigger"
-    fi
-  done
-  jobs=$(aws glue batch-get-jobs --job-names "$RECONCILE_JOB" "$COST_JOB" "$MAINTAIN_JOB" --output json 2>/dev/null || true)
-  for job in "$RECONCILE_JOB" "$COST_JOB" "$MAINTAIN_JOB"; do
-    if [ -n "$(pick "$jobs" Jobs "$job" Name)" ]; then
-      say delete "glue job $job"; run aws glue delete-job --job-name "$job"
-    fi
-  done
-  if [ "$LAKE_FORMATION" = 1 ]; then destroy_lake_formation; fi
-  if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
-    record quicksight DeleteDashboard "{\"AwsAccountId\": \"$ACCOUNT\", \"DashboardId\": \"$PREFIX-costs\"}"
-    if exists aws quicksight describe-dashboard --aws-account-id "$ACCOUNT" --dashboard-id "$PREFIX-costs"; then
-      say delete "quicksight dashboard $PREFIX-costs"
-      run aws quicksight delete-dashboard --aws-account-id "$ACCOUNT" --dashboard-id "$PREFIX-costs" \
-        || echo "deploy.sh: warning: could not delete the QuickSight dashboard $PREFIX-costs" >&2
-    fi
-    while IFS=$'\t' read -r VIEW _; do
-      id="$PREFIX-${VIEW//_/-}"
-      record quicksight DeleteDataSet "{\"AwsAccountId\": \"$ACCOUNT\", \"DataSetId\": \"$id\"}"
-      if [ "$DRY_RUN" = 0 ] && ! out=$(aws quicksight delete-data-set --aws-account-id "$ACCOUNT" --data-set-id "$id" 2>&1) \
-          && [[ $out != *ResourceNotFoundException* ]]; then
-        echo "deploy.sh: warning: could not delete the QuickSight dataset $id: ${out##*$'\n'}" >&2
-      else
-        say delete "quicksight dataset $id"
-      fi
-    done < <("$PYTHON" -m bedrock_costs.deploy.views --database "$DATABASE"; printf '%s\n' access_rules access_rules_accounts)
-    say delete "quicksight data source $PREFIX-athena"
-    run aws quicksight delete-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"
-  fi
-  if [ -n "$(workgroup_named "$PREFIX")" ]; then
-    say delete "athena workgroup $PREFIX"
-    run aws athena delete-work-group --work-group "$PREFIX" --recursive-delete-option
-  fi
-  if exists aws glue get-database --name "$DATABASE"; then
-    say delete "glue database $DATABASE (table and view definitions only)"
-    run aws glue delete-database --name "$DATABASE"
-  fi
-  if exists aws iam get-role --role-name "$ROLE"; then
-    say delete "iam role $ROLE"
-    run aws iam delete-role-policy --role-name "$ROLE" --policy-name "$PREFIX-access"
-    run aws iam delete-role --role-name "$ROLE"
-  fi
-  if [ -n "$ARTIFACTS" ]; then
-    ARTIFACTS=$(s3_uri --artifacts "$ARTIFACTS")
-    say delete "artifacts under $ARTIFACTS"; run aws s3 rm --recursive --quiet "$ARTIFACTS"
-  elif [ -n "$OUTPUT" ]; then
-    ARTIFACTS="$(s3_uri --output "$OUTPUT")_deploy/"
-    say delete "artifacts under $ARTIFACTS"; run aws s3 rm --recursive --quiet "$ARTIFACTS"
-  fi
+  local options=(--account "$ACCOUNT" --prefix "$PREFIX" --database "$DATABASE")
+  [ -z "$OUTPUT" ] || options+=(--output "$(s3_uri --output "$OUTPUT")")
+  [ -z "$ARTIFACTS" ] || options+=(--artifacts "$(s3_uri --artifacts "$ARTIFACTS")")
+  [ "$LAKE_FORMATION" = 0 ] || options+=(--lake-formation)
+  [ "$DRY_RUN" = 0 ] || options+=(--dry-run)
+  "$PYTHON" -m bedrock_costs.deploy.destroy "${options[@]}" || fail "the destroy stopped (above)"
 }
 
 if [ "$DESTROY" = 1 ]; then destroy; exit 0; fi
@@ -387,7 +318,9 @@ if exists aws glue get-database --name "$DATABASE"; then
   say unchanged "glue database $DATABASE"
 else
   say create "glue database $DATABASE"
-  run aws glue create-database --database-input "{\"Name\": \"$DATABASE\", \"Description\": \"bedrock-costs tables ($PREFIX)\"}"
+  # governed by Lake Formation: no IAM_ALLOWED_PRINCIPALS grant on the tables made in it
+  NO_DEFAULTS=$( [ "$LAKE_FORMATION" = 0 ] || echo ', "CreateTableDefaultPermissions": []')
+  run aws glue create-database --database-input "{\"Name\": \"$DATABASE\", \"Description\": \"bedrock-costs tables ($PREFIX)\"$NO_DEFAULTS}"
 fi
 
 # 3b. the tables: the jobs' outputs as Apache Iceberg tables (pyiceberg: created, registered
@@ -500,14 +433,22 @@ fi
 ensure_trigger "$MAINTAIN_TRIGGER" "{\"Type\": \"SCHEDULED\", \"Schedule\": \"$MAINTAIN_SCHEDULE\",
   \"Actions\": [{\"JobName\": \"$MAINTAIN_JOB\"}], \"StartOnCreation\": true}"
 
-# 6. Athena (deploy/athena.py): a workgroup writing query results outside the output, and the
+# 6. Lake Formation that decides (deploy/governance.py): the database without default grants,
+# IAM_ALLOWED_PRINCIPALS revoked (and checked gone), `default` for Spark, and what the deploying
+# identity needs to replace the views
+if [ "$LAKE_FORMATION" = 1 ]; then
+  "$PYTHON" -m bedrock_costs.deploy.governance --account "$ACCOUNT" --database "$DATABASE" \
+    --role-arn "$ROLE_ARN" "${DRY[@]}" || fail "Lake Formation could not be set to decide (above)"
+fi
+
+# 7. Athena (deploy/athena.py): a workgroup writing query results outside the output, and the
 # dashboard views, each awaited until Athena says it succeeded
 WORKGROUP="$PREFIX"
 "$PYTHON" -m bedrock_costs.deploy.athena --database "$DATABASE" --workgroup "$WORKGROUP" \
   --prefix "$PREFIX" --output "$OUTPUT" --results "$ATHENA_RESULTS" --tenant-tag "$TENANT_TAG" "${DRY[@]}" \
   || fail "the Athena workgroup or views could not be made (above)"
 
-# 7. Lake Formation: the output location governed, the jobs' role (and QuickSight) granted,
+# 8. Lake Formation: the output location governed, the jobs' role (and QuickSight) granted,
 # a data-cell filter per IAM principal of the access file and table it reaches
 if [ "$LAKE_FORMATION" = 1 ]; then
   LOCATION_ARN="arn:aws:s3:::$OUT_BUCKET/$OUT_KEY"; LOCATION_ARN=${LOCATION_ARN%/}
@@ -555,56 +496,13 @@ if [ "$LAKE_FORMATION" = 1 ]; then
   fi
 fi
 
-# 8. QuickSight: an Athena data source and a dataset per view, with fixed ids
+# 9. QuickSight (deploy/quicksight_apply.py): an Athena data source and a dataset per view, with
+# fixed ids, and the dashboard; each creation and each dashboard version awaited
 if [ -n "$QS_PRINCIPAL" ]; then
-  QS="$BUILD/quicksight"
   QS_OPTIONS=(); [ -z "$ACCESS" ] || QS_OPTIONS+=(--access "$ACCESS"); [ "$DASHBOARD" = 0 ] || QS_OPTIONS+=(--dashboard)
-  "$PYTHON" -m bedrock_costs.deploy.quicksight --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
-    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" --to "$QS" "${QS_OPTIONS[@]}"
-  if exists aws quicksight describe-data-source --aws-account-id "$ACCOUNT" --data-source-id "$PREFIX-athena"; then
-    say update "quicksight data source $PREFIX-athena"
-    record quicksight UpdateDataSource "$(cat "$QS/source-update.json")"
-    run aws quicksight update-data-source --cli-input-json "file://$QS/source-update.json"
-  else
-    say create "quicksight data source $PREFIX-athena"
-    record quicksight CreateDataSource "$(cat "$QS/source.json")"
-    run aws quicksight create-data-source --cli-input-json "file://$QS/source.json"
-  fi
-  for request in "$QS"/dataset-*-update.json; do
-    create=${request%-update.json}.json
-    id=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["DataSetId"])' "$create")
-    record quicksight CreateDataSet "$(cat "$create")"
-    record quicksight UpdateDataSet "$(cat "$request")"
-    if [ "$DRY_RUN" = 1 ]; then say create/update "quicksight dataset $id"; continue; fi
-    # create, or update in place when it exists: the id never changes, dashboards keep working
-    if out=$(aws quicksight create-data-set --cli-input-json "file://$create" 2>&1); then
-      say create "quicksight dataset $id"
-    elif [[ $out == *ResourceExistsException* ]]; then
-      say update "quicksight dataset $id"
-      aws quicksight update-data-set --cli-input-json "file://$request" >/dev/null
-    else
-      echo "$out" >&2; die "could not create the QuickSight dataset $id"
-    fi
-  done
-  if [ "$DASHBOARD" = 1 ]; then
-    id="$PREFIX-costs"
-    record quicksight CreateDashboard "$(cat "$QS/dashboard.json")"
-    record quicksight UpdateDashboard "$(cat "$QS/dashboard-update.json")"
-    record quicksight UpdateDashboardPermissions "$(cat "$QS/dashboard-permissions.json")"
-    if [ "$DRY_RUN" = 1 ]; then
-      say create/update "quicksight dashboard $id"
-    elif out=$(aws quicksight create-dashboard --cli-input-json "file://$QS/dashboard.json" 2>&1); then
-      say create "quicksight dashboard $id"
-    elif [[ $out == *ResourceExistsException* ]]; then
-      # same id, new version, published: the dashboard's URL and bookmarks stay
-      say update "quicksight dashboard $id"
-      version=$(aws quicksight update-dashboard --cli-input-json "file://$QS/dashboard-update.json" --query VersionArn --output text)
-      aws quicksight update-dashboard-published-version --aws-account-id "$ACCOUNT" --dashboard-id "$id" --version-number "${version##*/}" >/dev/null
-      aws quicksight update-dashboard-permissions --cli-input-json "file://$QS/dashboard-permissions.json" >/dev/null
-    else
-      echo "$out" >&2; die "could not create the QuickSight dashboard $id"
-    fi
-  fi
+  "$PYTHON" -m bedrock_costs.deploy.quicksight_apply --account "$ACCOUNT" --region "$REGION" --prefix "$PREFIX" \
+    --database "$DATABASE" --workgroup "$WORKGROUP" --principal "$QS_PRINCIPAL" "${QS_OPTIONS[@]}" "${DRY[@]}" \
+    || fail "the QuickSight data source, datasets or dashboard could not be made (above)"
 fi
 
 echo "done. Run the cost job now:  aws glue start-job-run --job-name $COST_JOB --arguments '{\"--trailing_days\":\"$TRAILING_DAYS\"}'"

@@ -104,6 +104,33 @@ def deployed_role(*read_keys: str) -> role_policy.RoleSettings:
     )
 
 
+def account_at_lake_formation_defaults(aws) -> None:
+    """What an account at Lake Formation's defaults has for a database made before
+    --lake-formation (moto grants nothing by itself): IAM_ALLOWED_PRINCIPALS given everything on
+    the database and its tables, and on tables made in it later."""
+    everyone = {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}
+    aws["glue"].create_database(
+        DatabaseInput={
+            "Name": "bedrock_costs",
+            "Description": "bedrock-costs tables (bedrock-costs)",
+            "CreateTableDefaultPermissions": [{"Principal": everyone, "Permissions": ["ALL"]}],
+        }
+    )
+    for resource in (
+        {"Database": {"CatalogId": "123456789012", "Name": "bedrock_costs"}},
+        {
+            "Table": {
+                "CatalogId": "123456789012",
+                "DatabaseName": "bedrock_costs",
+                "Name": "invocations",
+            }
+        },
+    ):
+        aws["lakeformation"].grant_permissions(
+            Principal=everyone, Resource=resource, Permissions=["ALL"]
+        )
+
+
 def deploy(aws, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [ROOT / "deploy.sh", *args],
@@ -168,7 +195,10 @@ def state(aws) -> dict:
         "roles": [r for r in roles if r.startswith("bedrock-costs")],
         "jobs": sorted(j["Name"] for j in aws["glue"].get_jobs()["Jobs"]),
         "triggers": sorted(aws["glue"].list_triggers()["TriggerNames"]),
-        "databases": [d["Name"] for d in aws["glue"].get_databases()["DatabaseList"]],
+        # (`default` is Spark's: made by a Lake Formation deploy if missing, never removed)
+        "databases": [
+            d["Name"] for d in aws["glue"].get_databases()["DatabaseList"] if d["Name"] != "default"
+        ],
         "tables": sorted(
             t["Name"]
             for d in aws["glue"].get_databases()["DatabaseList"]
@@ -255,16 +285,21 @@ def requests_in(plan: Path, service: str) -> dict[str, list[dict]]:
 
 def test_deploy_creates_each_resource_as_configured(aws):
     """A first deploy of everything, Lake Formation included (its own part at the end)."""
+    account_at_lake_formation_defaults(aws)
     with iam_check.recorded(aws["endpoint"], aws["recording"], iam_check.calls) as requests:
         planned = actions(deploy(aws, *FULL, "--lake-formation").stdout)
     wheel = Path(aws["env"]["BC_WHEEL"]).name
     # each view's query awaited until SUCCEEDED (six reads here) before anything is granted
     # on the views (Lake Formation) or built on them (QuickSight)
-    reads = [r for r in requests if r.action == "athena:GetQueryExecution"]
-    first_after = next(
-        i for i, r in enumerate(requests) if r.action.startswith(("lakeformation:", "quicksight:"))
+    names = [r.action for r in requests]
+    submitted = names.index("athena:StartQueryExecution")
+    reads = [i for i, name in enumerate(names) if name == "athena:GetQueryExecution"]
+    after = next(
+        i
+        for i, name in enumerate(names)
+        if i > submitted and name.startswith(("lakeformation:", "quicksight:"))
     )
-    assert len(reads) >= 6 * len(VIEWS) and requests.index(reads[-1]) < first_after
+    assert len(reads) >= 6 * len(VIEWS) and reads[-1] < after
     assert state(aws)["artifacts"] == [
         "costs/_deploy/access/access_rules/access_rules.csv",
         "costs/_deploy/access/access_rules_accounts/access_rules_accounts.csv",
@@ -393,6 +428,7 @@ def test_deploy_creates_each_resource_as_configured(aws):
         p
         for g in granted
         if g["Principal"]["DataLakePrincipalIdentifier"] == role
+        and g["Resource"].get("Database", {}).get("Name") != "default"  # (its own, below)
         for p in g["Permissions"]
     ) == sorted(["DATA_LOCATION_ACCESS", "DESCRIBE", "CREATE_TABLE", "ALTER", "ALL"])
     tables = {
@@ -402,6 +438,47 @@ def test_deploy_creates_each_resource_as_configured(aws):
         and "Table" in g["Resource"]
     }
     assert "quarantine" not in tables and {"invocations", "daily_cost_by_model"} <= tables
+    # Lake Formation decides: nothing left to IAM_ALLOWED_PRINCIPALS, no default grants for new
+    # tables, `default` there for Spark with DESCRIBE for the role, the deployer able to replace
+    # the views
+    everyone = [
+        g
+        for g in lf.list_permissions()["PrincipalResourcePermissions"]
+        if g["Principal"]["DataLakePrincipalIdentifier"] == "IAM_ALLOWED_PRINCIPALS"
+    ]
+    assert everyone == []
+    database = aws["glue"].get_database(Name="bedrock_costs")["Database"]
+    assert database["CreateTableDefaultPermissions"] == []
+    assert (
+        planned["glue database bedrock_costs (no default permissions for new tables)"] == "update"
+    )
+    assert aws["glue"].get_database(Name="default")["Database"]["Name"] == "default"
+    granted = lf.list_permissions()["PrincipalResourcePermissions"]
+    assert {
+        (g["Principal"]["DataLakePrincipalIdentifier"], tuple(g["Permissions"]))
+        for g in granted
+        if g["Resource"].get("Database", {}).get("Name") == "default"
+    } == {(role, ("DESCRIBE",))}
+    deployer = "arn:aws:iam::123456789012:user/moto"  # moto's caller
+    assert {
+        json.dumps(g["Resource"], sort_keys=True)
+        for g in granted
+        if g["Principal"]["DataLakePrincipalIdentifier"] == deployer and g["Permissions"] == ["ALL"]
+    } == {
+        json.dumps(
+            {"Database": {"CatalogId": "123456789012", "Name": "bedrock_costs"}}, sort_keys=True
+        ),
+        json.dumps(
+            {
+                "Table": {
+                    "CatalogId": "123456789012",
+                    "DatabaseName": "bedrock_costs",
+                    "TableWildcard": {},
+                }
+            },
+            sort_keys=True,
+        ),
+    }
     # the filters' column, declared by Iceberg schema evolution (the job fills it from then on)
     schema = iceberg_catalog(aws).load_table("bedrock_costs.invocations").schema()
     assert [f.name for f in schema.fields][-2:] == ["tag_tenant", "usage_date"]
@@ -455,9 +532,16 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     (created,) = formation["CreateDataCellsFilter"]
     assert created["TableData"]["TableName"] == "invocations"
     assert created["TableData"]["RowFilter"] == {"FilterExpression": "tag_tenant IN ('acme')"}
-    role_grants, principal_grants = formation["BatchGrantPermissions"]  # in the order sent
-    if "DataCellsFilter" in json.dumps(role_grants):
-        role_grants, principal_grants = principal_grants, role_grants
+    # the grants deploy.governance makes (the role on `default`, the deployer), the role's and
+    # QuickSight's, and the access file's principals' through their filters
+    assert len(formation["BatchGrantPermissions"]) == 3
+    (principal_grants,) = [
+        g for g in formation["BatchGrantPermissions"] if "DataCellsFilter" in json.dumps(g)
+    ]
+    (revoked,) = formation["BatchRevokePermissions"]  # IAM_ALLOWED_PRINCIPALS, on every table
+    assert {e["Principal"]["DataLakePrincipalIdentifier"] for e in revoked["Entries"]} == {
+        "IAM_ALLOWED_PRINCIPALS"
+    }
     assert {e["Principal"]["DataLakePrincipalIdentifier"] for e in principal_grants["Entries"]} == {
         "arn:aws:iam::123456789012:role/acme-athena"
     }
@@ -474,7 +558,8 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     )
     (table,) = model["PhysicalTableMap"].values()
     columns = {c["Name"]: c for c in table["RelationalTable"]["InputColumns"]}
-    assert columns["cost_usd"] == {"Name": "cost_usd", "Type": "DECIMAL", "SubType": "FLOAT"}
+    # no sub-type: QuickSight has them for SPICE datasets only, these query Athena directly
+    assert columns["cost_usd"] == {"Name": "cost_usd", "Type": "DECIMAL"}
     assert columns["cost_nano_usd"] == {"Name": "cost_nano_usd", "Type": "INTEGER"}
     assert model["Permissions"][0]["Principal"] == QS_PRINCIPAL
 
@@ -495,9 +580,9 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
     changed = {
         k: v
         for k, v in again.items()
-        if v not in ("upload", "replace", "grant") and not k.startswith("quicksight")
+        if v not in ("upload", "replace", "grant", "revoke") and not k.startswith("quicksight")
     }
-    assert set(changed.values()) == {"unchanged"} and len(changed) == 17, changed
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 19, changed
     assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
     names = [
@@ -523,6 +608,12 @@ def test_destroy_removes_what_it_created_and_keeps_the_data(aws, tmp_path):
     )
     assert set(removed.values()) == {"delete", "revoke"}
     assert removed["lake formation permissions of bedrock-costs-glue-jobs"] == "revoke"
+    role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
+    assert [
+        g
+        for g in aws["lakeformation"].list_permissions()["PrincipalResourcePermissions"]
+        if g["Principal"]["DataLakePrincipalIdentifier"] == role
+    ] == []  # its grants on `default` too
     assert aws["lakeformation"].list_resources()["ResourceInfoList"] == []
     assert removed["quicksight dashboard bedrock-costs-costs"] == "delete"
     assert {

@@ -134,3 +134,16 @@ def test_the_dashboard_has_a_fixed_id_valid_visuals_and_readers_from_the_access_
         arn.startswith("arn:aws:quicksight:eu-west-1:123456789012:dataset/bc-")
         for arn in declared.values()
     )
+
+
+def test_direct_query_datasets_carry_no_spice_only_sub_types():
+    """QuickSight's InputColumn: "Sub types are only available for decimal columns that are
+    part of a SPICE dataset" — an earlier version sent SubType FLOAT on these datasets."""
+    for view in VIEWS:
+        request = data_set("123456789012", "eu-west-1", "bc", "bc", view, PRINCIPAL)
+        assert request["ImportMode"] == "DIRECT_QUERY"
+        (table,) = request["PhysicalTableMap"].values()
+        columns = table["RelationalTable"]["InputColumns"]
+        assert columns and not any("SubType" in c for c in columns)
+        dollars = [c for c in columns if c["Name"].endswith("_usd") and "_nano_" not in c["Name"]]
+        assert {c["Type"] for c in dollars} <= {"DECIMAL"}

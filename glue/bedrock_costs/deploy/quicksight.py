@@ -4,9 +4,10 @@ security from the access file, and an optional dashboard.
 Ids are fixed (`<prefix>-athena`, `<prefix>-<view>`, `<prefix>-costs`), so a redeploy updates
 the same data source, datasets and dashboard in place: URLs, bookmarks and analyses built on
 them keep working. Datasets query Athena directly (DIRECT_QUERY): the views are small daily
-aggregates, and nothing has to be refreshed. Money columns keep full precision: `*_usd` columns
-are typed DECIMAL with the FLOAT sub-type (not the 4-place FIXED one) and `*_nano_usd` columns
-are INTEGER.
+aggregates, and nothing has to be refreshed. Money columns: `*_usd` (the views' DOUBLE) are
+DECIMAL, with no sub-type — QuickSight documents sub-types (FLOAT, FIXED) for SPICE datasets
+only, so a direct-query dataset reads the value as Athena returns it — and `*_nano_usd` columns
+are INTEGER, exact to a billionth of a dollar.
 
 With an access file, every view dataset gets a rules dataset (`UseAs: RLS_RULES`) over the
 Glue table deploy.sh writes from the file: per-call views filter on `tenant` and `account_id`,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from bedrock_costs.deploy import access as access_file
@@ -145,47 +147,43 @@ def data_set_update(request: dict) -> dict:
 
 
 def _input_column(name: str, kind: str) -> dict:
-    column = {"Name": name, "Type": _TYPES[kind]}
-    if kind == "double":
-        column["SubType"] = "FLOAT"
-    return column
+    return {"Name": name, "Type": _TYPES[kind]}  # no SubType: SPICE only (direct query here)
 
 
 def _write(folder: Path, name: str, request: dict) -> None:
     (folder / name).write_text(json.dumps(request))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the request files deploy.sh sends: source[-update].json,
-    dataset-<nn>-<name>[-update].json (rules datasets first: views point at them) and
-    dashboard[-update|-permissions].json."""
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight")
-    for option in ("account", "region", "prefix", "database", "workgroup", "principal", "to"):
-        parser.add_argument(f"--{option}", required=True)
-    parser.add_argument("--access", help="the access file: row-level security rules")
-    parser.add_argument("--dashboard", action="store_true", help="also the dashboard")
-    args = parser.parse_args(argv)
-    folder = Path(args.to)
-    folder.mkdir(parents=True, exist_ok=True)
-    source = data_source(args.account, args.prefix, args.workgroup, args.principal)
-    _write(folder, "source.json", source)
-    _write(folder, "source-update.json", data_source_update(source))
-    access = access_file.load(args.access) if args.access else None
+@dataclass(frozen=True)
+class Requests:
+    """Everything deploy.sh sends QuickSight: the data source, the datasets (rules datasets
+    first: view datasets point at them), each as (create, update), and the dashboard's."""
+
+    source: tuple[dict, dict]
+    data_sets: list[tuple[dict, dict]]
+    dashboard: tuple[dict, dict, dict] | None  # create, update, permissions
+
+
+def requests(
+    account: str,
+    region: str,
+    prefix: str,
+    database: str,
+    workgroup: str,
+    principal: str,
+    access_path: str | None = None,
+    with_dashboard: bool = False,
+) -> Requests:
+    source = data_source(account, prefix, workgroup, principal)
+    access = access_file.load(access_path) if access_path else None
     names = (*access_file.RULE_COLUMNS, *VIEWS) if access else VIEWS
-    for order, name in enumerate(names):
-        rules = data_set_id(args.prefix, rules_for(name)) if access and name in VIEWS else None
-        request = data_set(
-            args.account,
-            args.region,
-            args.prefix,
-            args.database,
-            name,
-            args.principal,
-            rules=rules,
-        )
-        _write(folder, f"dataset-{order:02d}-{name}.json", request)
-        _write(folder, f"dataset-{order:02d}-{name}-update.json", data_set_update(request))
-    if args.dashboard:
+    data_sets = []
+    for name in names:
+        rules = data_set_id(prefix, rules_for(name)) if access and name in VIEWS else None
+        request = data_set(account, region, prefix, database, name, principal, rules=rules)
+        data_sets.append((request, data_set_update(request)))
+    board = None
+    if with_dashboard:
         from bedrock_costs.deploy.dashboard import (
             dashboard,
             dashboard_permissions,
@@ -194,11 +192,42 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         grants = access.of_kind("user", "group") if access else ()
-        readers = tuple(grantee_arn(args.principal, g) for g in grants)
-        request = dashboard(args.account, args.region, args.prefix, args.principal, readers)
-        _write(folder, "dashboard.json", request)
-        _write(folder, "dashboard-update.json", dashboard_update(request))
-        _write(folder, "dashboard-permissions.json", dashboard_permissions(request))
+        readers = tuple(grantee_arn(principal, g) for g in grants)
+        request = dashboard(account, region, prefix, principal, readers)
+        board = (request, dashboard_update(request), dashboard_permissions(request))
+    return Requests((source, data_source_update(source)), data_sets, board)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the request files: source[-update].json, dataset-<nn>-<name>[-update].json and
+    dashboard[-update|-permissions].json (what the tests and a reviewer read)."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight")
+    for option in ("account", "region", "prefix", "database", "workgroup", "principal", "to"):
+        parser.add_argument(f"--{option}", required=True)
+    parser.add_argument("--access", help="the access file: row-level security rules")
+    parser.add_argument("--dashboard", action="store_true", help="also the dashboard")
+    args = parser.parse_args(argv)
+    folder = Path(args.to)
+    folder.mkdir(parents=True, exist_ok=True)
+    found = requests(
+        args.account,
+        args.region,
+        args.prefix,
+        args.database,
+        args.workgroup,
+        args.principal,
+        args.access,
+        args.dashboard,
+    )
+    _write(folder, "source.json", found.source[0])
+    _write(folder, "source-update.json", found.source[1])
+    for order, (create, update) in enumerate(found.data_sets):
+        name = create["DataSetId"].removeprefix(f"{args.prefix}-").replace("-", "_")
+        _write(folder, f"dataset-{order:02d}-{name}.json", create)
+        _write(folder, f"dataset-{order:02d}-{name}-update.json", update)
+    if found.dashboard is not None:
+        for suffix, request in zip(("", "-update", "-permissions"), found.dashboard, strict=True):
+            _write(folder, f"dashboard{suffix}.json", request)
     return 0
 
 

@@ -112,129 +112,89 @@ class RoleSettings:
                 )
 
 
+def _statement(
+    sid: str,
+    actions: list[str],
+    resource: str | list[str],
+    condition: dict | None = None,
+    *,
+    deny: bool = False,
+) -> dict:
+    found = {
+        "Sid": sid,
+        "Effect": "Deny" if deny else "Allow",
+        "Action": actions,
+        "Resource": resource,
+    }
+    return {**found, "Condition": condition} if condition else found
+
+
 def _read(sid: str, where: Location) -> list[dict]:
     return [
-        {
-            "Sid": f"{sid}Objects",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject"],
-            "Resource": where.objects(),
-        },
+        _statement(f"{sid}Objects", ["s3:GetObject"], where.objects()),
         _list(f"{sid}List", where),
     ]
 
 
 def _list(sid: str, where: Location) -> dict:
-    statement: dict[str, object] = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": ["s3:ListBucket"],
-        "Resource": f"arn:aws:s3:::{where.bucket}",
-    }
     prefixes = where.prefixes()
-    if prefixes is not None:
-        statement["Condition"] = {"StringLike": {"s3:prefix": prefixes}}
-    return statement
+    condition = {"StringLike": {"s3:prefix": prefixes}} if prefixes is not None else None
+    return _statement(sid, ["s3:ListBucket"], f"arn:aws:s3:::{where.bucket}", condition)
 
 
 def _kms(sid: str, actions: list[str], keys: Sequence[str], region: str) -> list[dict]:
-    if not keys:
-        return []
-    return [
-        {
-            "Sid": sid,
-            "Effect": "Allow",
-            "Action": actions,
-            "Resource": sorted(set(keys)),
-            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-        }
-    ]
+    through_s3 = {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}
+    return [_statement(sid, actions, sorted(set(keys)), through_s3)] if keys else []
+
+
+GLUE_CATALOG_ACTIONS = [  # what Iceberg's Glue catalog calls (no partitions: Iceberg has none)
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+]
 
 
 def role_policy(s: RoleSettings) -> dict:
     """The role's inline policy document."""
     glue = f"arn:aws:glue:{s.region}:{s.account}"
     out_objects = s.output.objects()
+    writes = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     statements = [
         *_read("ReadLogs", s.logs),
         *(_read("ReadCur", s.cur) if s.cur is not None else []),
         *_read("ReadArtifacts", s.artifacts),
-        {
-            "Sid": "ReadOutput",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject"],
-            "Resource": out_objects,
-        },
-        {
-            "Sid": "WriteOutput",
-            "Effect": "Allow",
-            "Action": ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            "Resource": out_objects[-1],  # under the folder, never the folder's name
-        },
+        _statement("ReadOutput", ["s3:GetObject"], out_objects),
+        _statement("WriteOutput", writes, out_objects[-1]),  # under the folder, not its name
         _list("ListOutput", s.output),
     ]
     if s.output.contains(s.artifacts):
-        statements.append(
-            {
-                "Sid": "KeepDeployedCode",
-                "Effect": "Deny",
-                "Action": ["s3:PutObject", "s3:DeleteObject"],
-                "Resource": f"arn:aws:s3:::{s.artifacts.bucket}/{s.artifacts.key}*",
-            }
-        )
+        code = f"arn:aws:s3:::{s.artifacts.bucket}/{s.artifacts.key}*"
+        statements.append(_statement("KeepDeployedCode", writes[:2], code, deny=True))
     statements += _kms("DecryptInputs", ["kms:Decrypt"], s.read_keys, s.region)
     statements += _kms(
         "EncryptOutput", ["kms:Decrypt", "kms:GenerateDataKey"], s.write_keys, s.region
     )
+    own = [f"{glue}:catalog", f"{glue}:database/{s.database}", f"{glue}:table/{s.database}/*"]
     statements += [
-        {
-            "Sid": "OwnCatalogDatabase",
-            "Effect": "Allow",
-            "Action": [
-                "glue:GetDatabase",
-                "glue:GetDatabases",
-                "glue:GetTable",
-                "glue:GetTables",
-                "glue:CreateTable",
-                "glue:UpdateTable",
-            ],
-            "Resource": [
-                f"{glue}:catalog",
-                f"{glue}:database/{s.database}",
-                f"{glue}:table/{s.database}/*",
-            ],
-        },
-        {
-            "Sid": "DefaultDatabaseLookup",
-            "Effect": "Allow",
-            "Action": ["glue:GetDatabase"],
-            "Resource": [f"{glue}:catalog", f"{glue}:database/default"],
-        },
-        {
-            "Sid": "JobLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"arn:aws:logs:{s.region}:{s.account}:log-group:/aws-glue/*",
-        },
+        _statement("OwnCatalogDatabase", GLUE_CATALOG_ACTIONS, own),
+        _statement(
+            "DefaultDatabaseLookup",
+            ["glue:GetDatabase"],
+            [f"{glue}:catalog", f"{glue}:database/default"],
+        ),
+        _statement(
+            "JobLogs",
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            f"arn:aws:logs:{s.region}:{s.account}:log-group:/aws-glue/*",
+        ),
     ]
     if s.lake_formation:
-        statements.append(
-            {
-                "Sid": "LakeFormationData",
-                "Effect": "Allow",
-                "Action": ["lakeformation:GetDataAccess"],
-                "Resource": "*",
-            }
-        )
-    statements.append(
-        {
-            "Sid": "JobMetrics",
-            "Effect": "Allow",
-            "Action": ["cloudwatch:PutMetricData"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}},
-        }
-    )
+        statements.append(_statement("LakeFormationData", ["lakeformation:GetDataAccess"], "*"))
+    metrics = {"StringEquals": {"cloudwatch:namespace": "Glue"}}
+    statements.append(_statement("JobMetrics", ["cloudwatch:PutMetricData"], "*", metrics))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
