@@ -71,6 +71,28 @@ def glue_jobs(glue: Any, d: Deployment, plan: Plan) -> None:
 
 
 def lake_formation(lf: Any, d: Deployment, plan: Plan) -> None:
+    delete_filters(lf, d, plan)
+    if not d.output:
+        print(
+            "deploy.sh: warning: without --output the Lake Formation location stays registered",
+            file=sys.stderr,
+        )
+        return
+    bucket, key = aws.split_s3(d.output)
+    location = f"arn:aws:s3:::{bucket}/{key}".rstrip("/")
+    revoke_role(lf, d, location, plan)
+    try:
+        lf.describe_resource(ResourceArn=location)
+    except Exception as exc:
+        if not _gone(exc):
+            raise
+        return
+    plan.say("delete", f"lake formation location {location}")
+    if not plan.dry_run:
+        lf.deregister_resource(ResourceArn=location)
+
+
+def delete_filters(lf: Any, d: Deployment, plan: Plan) -> None:
     filters: list[dict] = []
     request: dict = {}
     while True:  # every data-cell filter of the catalog (one call a page), then deploy.sh's
@@ -93,14 +115,9 @@ def lake_formation(lf: Any, d: Deployment, plan: Plan) -> None:
         plan.record("lakeformation", "DeleteDataCellsFilter", ids)
         if not plan.dry_run:
             lf.delete_data_cells_filter(**ids)
-    if not d.output:
-        print(
-            "deploy.sh: warning: without --output the Lake Formation location stays registered",
-            file=sys.stderr,
-        )
-        return
-    bucket, key = aws.split_s3(d.output)
-    location = f"arn:aws:s3:::{bucket}/{key}".rstrip("/")
+
+
+def revoke_role(lf: Any, d: Deployment, location: str, plan: Plan) -> None:
     role_arn = f"arn:aws:iam::{d.account}:role/{d.role}"
     revoke = job_role_grants(role_arn, d.account, d.database, location)
     revoke["Entries"].append(
@@ -125,15 +142,6 @@ def lake_formation(lf: Any, d: Deployment, plan: Plan) -> None:
                 f"deploy.sh: warning: could not revoke the Lake Formation permissions of {d.role}",
                 file=sys.stderr,
             )
-    try:
-        lf.describe_resource(ResourceArn=location)
-    except Exception as exc:
-        if not _gone(exc):
-            raise
-        return
-    plan.say("delete", f"lake formation location {location}")
-    if not plan.dry_run:
-        lf.deregister_resource(ResourceArn=location)
 
 
 def quicksight_resources(qs: Any, d: Deployment, plan: Plan) -> None:
