@@ -51,6 +51,21 @@ class Request:
     what: str = field(default="", hash=False, compare=False)  # the HTTP request, to read
 
 
+def entries(text: str) -> Iterator[dict]:
+    """The recorded requests: JSON objects one after the other. moto_server's threads append
+    an object and its newline in two writes, so two requests at once can share a line."""
+    decoder, at = json.JSONDecoder(), 0
+    while (at := _skip_space(text, at)) < len(text):
+        entry, at = decoder.raw_decode(text, at)
+        yield entry
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
 def calls(entry: dict) -> list[Request]:
     """A recorded request as `service:Operation` (JSON protocols: the target; query protocols:
     the Action; REST protocols: the method and path), no resource: the order of calls."""
@@ -82,8 +97,8 @@ def recorded(
     finally:
         stop = urllib.request.Request(f"{endpoint}/moto-api/recorder/stop-recording", method="POST")
         urllib.request.urlopen(stop)
-        for line in file.read_text().splitlines():
-            found += (parse or authorizations)(json.loads(line))
+        for entry in entries(file.read_text()):
+            found += (parse or authorizations)(entry)
 
 
 def authorizations(entry: dict) -> list[Request]:

@@ -608,12 +608,17 @@ def test_destroy_removes_what_it_created_and_keeps_the_data(aws, tmp_path):
     )
     assert set(removed.values()) == {"delete", "revoke"}
     assert removed["lake formation permissions of bedrock-costs-glue-jobs"] == "revoke"
+    # the role's grants revoked, its DESCRIBE on `default` too: as sent (botocore's model checks
+    # the request); moto's revoke of a permission granted twice fails (its in-place merge changes
+    # the permission's hash), so what moto holds afterwards is not asserted
+    (revoke,) = requests_in(tmp_path, "lakeformation")["BatchRevokePermissions"]
     role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
-    assert [
-        g
-        for g in aws["lakeformation"].list_permissions()["PrincipalResourcePermissions"]
-        if g["Principal"]["DataLakePrincipalIdentifier"] == role
-    ] == []  # its grants on `default` too
+    assert {e["Principal"]["DataLakePrincipalIdentifier"] for e in revoke["Entries"]} == {role}
+    assert {
+        "Principal": {"DataLakePrincipalIdentifier": role},
+        "Resource": {"Database": {"CatalogId": "123456789012", "Name": "default"}},
+        "Permissions": ["DESCRIBE"],
+    } in [{k: v for k, v in e.items() if k != "Id"} for e in revoke["Entries"]]
     assert aws["lakeformation"].list_resources()["ResourceInfoList"] == []
     assert removed["quicksight dashboard bedrock-costs-costs"] == "delete"
     assert {

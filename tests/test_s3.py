@@ -4,6 +4,8 @@ Glue Data Catalog (Iceberg's Glue catalog), on tables deploy.sh's step created, 
 another tool (pyiceberg). The embedded catalog with an s3:// output is the same S3 FileIO with the
 SQLite catalog of the local tests: not run here (docs/operations.md)."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import iam_check
-from bedrock_costs.deploy import role_policy
+from bedrock_costs.deploy import iceberg_tables, role_policy
 from helpers import (
     QUICK_JVM,
     aws_env,
@@ -88,31 +90,27 @@ ROLE = role_policy.RoleSettings(
 
 
 def deploy_tables(env, stdin: dict, output: str = "s3://glue-costs/tables/") -> dict[str, str]:
-    """deploy.sh's table step (deploy.iceberg_tables), as deploy.sh runs it: {table: action}."""
+    """deploy.sh's table step (deploy.iceberg_tables.main, in this process: what deploy.sh
+    runs), with the moto_server's environment: {table: action}."""
     tables = [
         a
         for t in ("invocations", "quarantine", "reconciliation", "allocations", "focus")
         for a in ("--table", t)
     ]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bedrock_costs.deploy.iceberg_tables",
-            "--output",
-            output,
-            "--database",
-            "bedrock_costs",
-            *tables,
-        ],
-        input=json.dumps(stdin, default=str),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {line.split("\t")[1]: line.split("\t")[0] for line in done.stdout.splitlines()}
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_REGION",
+            "AWS_ENDPOINT_URL",
+        ):
+            patch.setenv(name, env[name])
+        patch.setattr(sys, "stdin", io.StringIO(json.dumps(stdin, default=str)))
+        with contextlib.redirect_stdout(printed):
+            code = iceberg_tables.main(["--output", output, "--database", "bedrock_costs", *tables])
+    assert code == 0
+    return {line.split("\t")[1]: line.split("\t")[0] for line in printed.getvalue().splitlines()}
 
 
 def hive_deployment(client, glue) -> None:
