@@ -444,3 +444,31 @@ def register_output(spark, output: Path, database: str = "bedrock_costs") -> str
     for table, metadata in found:
         snapshots.register(spark, copy, table, metadata)
     return copy
+
+
+def stubbed(service: str, monkeypatch):
+    """A client of `service` (io.aws.client, as the deploy steps make it) under botocore's
+    Stubber, with test credentials and immediate polling: (client, stubber); every response
+    queued must have been used when the block ends."""
+    from contextlib import contextmanager
+
+    from botocore.stub import Stubber
+
+    from bedrock_costs.io import aws
+
+    @contextmanager
+    def block():
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+            ("BC_POLL_SECONDS", "0"),
+        ):
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        client = aws.client(service)
+        with Stubber(client) as stubber:
+            yield client, stubber
+            stubber.assert_no_pending_responses()
+
+    return block()

@@ -221,3 +221,30 @@ def test_billing_and_product_names_are_mapped_to_models(spark):
     )
     found = {r.usage_type: r.model for r in usage_type_table(spark, lines).collect()}
     assert found == {u: m for u, _, m in cases}
+
+
+def test_timestamps_written_without_a_time_zone_are_read_as_utc(spark, tmp_path):
+    """A CUR whose timestamps are TIMESTAMP_NTZ (Parquet isAdjustedToUTC=false): accepted, and
+    the wall-clock time is UTC — the last hour of a day stays on that day."""
+    root = write_cur(
+        spark, tmp_path / "aware", [cur_line("USE1-NovaLite-input-tokens", "1", "0.5")]
+    )
+    (aware,) = [p for p in (root / "data" / "BILLING_PERIOD=2026-07").glob("*.parquet")]
+    stamps = [
+        "bill_billing_period_start_date",
+        "bill_billing_period_end_date",
+        "line_item_usage_start_date",
+        "line_item_usage_end_date",
+    ]
+    late = {"line_item_usage_start_date": "2026-07-14 23:30:00"}
+    frame = spark.read.parquet(str(aware))
+    for name in stamps:
+        value = F.lit(late[name]) if name in late else F.date_format(name, "yyyy-MM-dd HH:mm:ss")
+        frame = frame.withColumn(name, F.to_timestamp_ntz(value))
+    folder = tmp_path / "naive" / "data" / "BILLING_PERIOD=2026-07"
+    frame.coalesce(1).write.parquet(str(folder))
+    assert dict(spark.read.parquet(str(folder)).dtypes)["line_item_usage_start_date"] == (
+        "timestamp_ntz"
+    )
+    (line,) = lines_of(spark, tmp_path / "naive").values()
+    assert (line.usage_date.isoformat(), line.unblended_cost) == ("2026-07-14", Decimal("0.5"))

@@ -5,28 +5,17 @@ botocore's Stubber, whose every request and response botocore checks against Ath
 model."""
 
 import pytest
-from botocore.stub import Stubber
 
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.deploy import athena, views
 from bedrock_costs.deploy.plan import DeployError, Plan
-from bedrock_costs.io import aws
+from helpers import stubbed
 
 
 @pytest.fixture
 def client(monkeypatch):
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("BC_POLL_SECONDS", "0"),
-    ):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    found = aws.client("athena")
-    with Stubber(found) as stubber:
-        yield found, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("athena", monkeypatch) as found:
+        yield found
 
 
 def execution(query: str, state: str, reason: str = "") -> dict:

@@ -6,11 +6,10 @@ reader removed from the access file — is played by botocore's Stubber, every r
 response checked against QuickSight's service model."""
 
 import pytest
-from botocore.stub import Stubber
 
 from bedrock_costs.deploy import quicksight, quicksight_apply
 from bedrock_costs.deploy.plan import DeployError, Plan
-from bedrock_costs.io import aws
+from helpers import stubbed
 
 ACCOUNT = "111122223333"
 OWNER = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:group/default/finops"
@@ -18,18 +17,8 @@ OWNER = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:group/default/finops"
 
 @pytest.fixture
 def client(monkeypatch):
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("BC_POLL_SECONDS", "0"),
-    ):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    found = aws.client("quicksight")
-    with Stubber(found) as stubber:
-        yield found, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("quicksight", monkeypatch) as found:
+        yield found
 
 
 def requests(**options) -> quicksight.Requests:

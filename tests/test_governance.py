@@ -5,11 +5,10 @@ ListPermissions (botocore's Stubber, every request and response checked against 
 Formation's service model), and whom Lake Formation grants for each kind of caller."""
 
 import pytest
-from botocore.stub import Stubber
 
 from bedrock_costs.deploy import governance
 from bedrock_costs.deploy.plan import Plan
-from bedrock_costs.io import aws
+from helpers import stubbed
 
 EVERYONE = {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}
 
@@ -31,17 +30,8 @@ def test_the_deployer_is_granted_as_its_iam_role_or_user(caller, principal):
 
 @pytest.fixture
 def lakeformation(monkeypatch):
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    client = aws.client("lakeformation")
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
+    with stubbed("lakeformation", monkeypatch) as found:
+        yield found
 
 
 def test_a_grant_left_to_iam_allowed_principals_is_found(lakeformation):

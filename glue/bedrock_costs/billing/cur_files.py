@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import DataType, TimestampNTZType, TimestampType
 
 from bedrock_costs.config import check_period
 from bedrock_costs.contract import schemas
@@ -158,12 +159,19 @@ def check_files(spark: SparkSession, period: BillingPeriod) -> None:
             if column not in found:
                 raise UsageError("a CUR 2.0 column is missing", file=path, column=column)
         for column, kind in wanted.items():
-            if column in found and found[column] != kind:
+            if column in found and found[column] != kind and not _utc_alike(found[column], kind):
                 raise UsageError(
                     f"is {found[column].simpleString()}, CUR 2.0 writes {kind.simpleString()}",
                     file=path,
                     column=column,
                 )
+
+
+def _utc_alike(found: DataType, wanted: DataType) -> bool:
+    """A timestamp written without a time zone (Parquet `isAdjustedToUTC=false`, Spark's
+    TIMESTAMP_NTZ) where CUR 2.0 writes an instant: read as UTC (the session's time zone), the
+    time AWS bills in. Some exports and copies of them are written so."""
+    return isinstance(wanted, TimestampType) and isinstance(found, TimestampNTZType)
 
 
 def read_line_items(spark: SparkSession, period: BillingPeriod) -> DataFrame:

@@ -14,10 +14,10 @@ import argparse
 import sys
 from typing import Any
 
-from bedrock_costs.contract.errors import EXIT_FAILED, EXIT_USAGE, UsageError
+from bedrock_costs.contract.errors import EXIT_USAGE, UsageError
 from bedrock_costs.deploy import views
 from bedrock_costs.deploy.access import DEFAULT_TENANT_TAG
-from bedrock_costs.deploy.plan import DeployError, Plan, await_state
+from bedrock_costs.deploy.plan import Plan, await_state, run_step
 from bedrock_costs.io import aws
 
 ENGINE = "Athena engine version 3"  # Iceberg tables and Lake Formation cell filters need it
@@ -147,19 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         print(results)
         return 0
     plan = Plan(dry_run=args.dry_run)
-    try:
+
+    def step() -> None:
         athena = aws.client("athena")
         ensure_workgroup(athena, args.workgroup, args.prefix, results, plan)
         replace_views(athena, args.database, args.workgroup, args.tenant_tag, plan)
-    except DeployError as exc:
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:  # an SDK error: AWS's code and message, no trace
-        if aws.error_code(exc) is None:
-            raise
-        print(f"deploy.sh: error: athena: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+
+    return run_step("athena", step)
 
 
 if __name__ == "__main__":

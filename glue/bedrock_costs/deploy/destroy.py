@@ -17,7 +17,7 @@ from bedrock_costs.deploy import governance, quicksight
 from bedrock_costs.deploy.access import RULE_COLUMNS
 from bedrock_costs.deploy.dashboard import dashboard_id
 from bedrock_costs.deploy.lake_formation import job_role_grants
-from bedrock_costs.deploy.plan import Plan
+from bedrock_costs.deploy.plan import Plan, run_step
 from bedrock_costs.deploy.views import VIEWS
 from bedrock_costs.io import aws
 
@@ -242,14 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     deployment = Deployment(
         args.account, args.prefix, args.database, args.output, args.artifacts, args.lake_formation
     )
-    try:
-        destroy(deployment, Plan(dry_run=args.dry_run))
-    except Exception as exc:  # an SDK error: AWS's code and message, no trace
-        if aws.error_code(exc) is None:
-            raise
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_step("destroy", lambda: destroy(deployment, Plan(dry_run=args.dry_run)))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,7 @@ import json
 import sys
 from typing import Any
 
-from bedrock_costs.contract.errors import EXIT_FAILED
-from bedrock_costs.deploy.plan import DeployError, Plan
+from bedrock_costs.deploy.plan import DeployError, Plan, run_step
 from bedrock_costs.io import aws
 
 EVERYONE = "IAM_ALLOWED_PRINCIPALS"  # Lake Formation's name for "IAM policies decide"
@@ -173,17 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role-arn", required=True)
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        enforce(args.account, args.database, args.role_arn, Plan(dry_run=args.dry_run))
-    except DeployError as exc:
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:  # an SDK error: AWS's code and message, no trace
-        if aws.error_code(exc) is None:
-            raise
-        print(f"deploy.sh: error: lake formation: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+    plan = Plan(dry_run=args.dry_run)
+    return run_step(
+        "lake formation", lambda: enforce(args.account, args.database, args.role_arn, plan)
+    )
 
 
 if __name__ == "__main__":

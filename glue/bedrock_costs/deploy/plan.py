@@ -70,3 +70,23 @@ def await_state(
         if time.monotonic() > deadline:
             raise DeployError(f"{what}: still {current} after {timeout:.0f} s")
         time.sleep(poll_seconds() if poll is None else poll)
+
+
+def run_step(service: str, step: Callable[[], None]) -> int:
+    """Run a deploy step for its command line: 0, or 1 with one line on stderr for a
+    DeployError or an error AWS answered (its code and message), never a trace for those."""
+    import sys
+
+    from bedrock_costs.io import aws
+
+    try:
+        step()
+    except DeployError as exc:
+        print(f"deploy.sh: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if aws.error_code(exc) is None:
+            raise
+        print(f"deploy.sh: error: {service}: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -198,18 +198,15 @@ def requests(
     return Requests((source, data_source_update(source)), data_sets, board)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the request files: source[-update].json, dataset-<nn>-<name>[-update].json and
-    dashboard[-update|-permissions].json (what the tests and a reviewer read)."""
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight")
-    for option in ("account", "region", "prefix", "database", "workgroup", "principal", "to"):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for option in ("account", "region", "prefix", "database", "workgroup", "principal"):
         parser.add_argument(f"--{option}", required=True)
     parser.add_argument("--access", help="the access file: row-level security rules")
     parser.add_argument("--dashboard", action="store_true", help="also the dashboard")
-    args = parser.parse_args(argv)
-    folder = Path(args.to)
-    folder.mkdir(parents=True, exist_ok=True)
-    found = requests(
+
+
+def requests_from(args: argparse.Namespace) -> Requests:
+    return requests(
         args.account,
         args.region,
         args.prefix,
@@ -219,6 +216,18 @@ def main(argv: list[str] | None = None) -> int:
         args.access,
         args.dashboard,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the request files: source[-update].json, dataset-<nn>-<name>[-update].json and
+    dashboard[-update|-permissions].json (what the tests and a reviewer read)."""
+    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight")
+    add_arguments(parser)
+    parser.add_argument("--to", required=True)
+    args = parser.parse_args(argv)
+    folder = Path(args.to)
+    folder.mkdir(parents=True, exist_ok=True)
+    found = requests_from(args)
     _write(folder, "source.json", found.source[0])
     _write(folder, "source-update.json", found.source[1])
     for order, (create, update) in enumerate(found.data_sets):

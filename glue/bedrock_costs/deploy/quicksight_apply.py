@@ -20,9 +20,8 @@ import argparse
 import sys
 from typing import Any
 
-from bedrock_costs.contract.errors import EXIT_FAILED
 from bedrock_costs.deploy import quicksight
-from bedrock_costs.deploy.plan import DeployError, Plan, await_state
+from bedrock_costs.deploy.plan import Plan, await_state, run_step
 from bedrock_costs.io import aws
 
 SUCCEEDED = {"CREATION_SUCCESSFUL", "UPDATE_SUCCESSFUL"}
@@ -139,39 +138,21 @@ def apply_dashboard(qs: Any, create: dict, update: dict, permissions: dict, plan
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight_apply")
-    for option in ("account", "region", "prefix", "database", "workgroup", "principal"):
-        parser.add_argument(f"--{option}", required=True)
-    parser.add_argument("--access", help="the access file: row-level security rules")
-    parser.add_argument("--dashboard", action="store_true", help="also the dashboard")
+    quicksight.add_arguments(parser)
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
-    found = quicksight.requests(
-        args.account,
-        args.region,
-        args.prefix,
-        args.database,
-        args.workgroup,
-        args.principal,
-        args.access,
-        args.dashboard,
-    )
+    found = quicksight.requests_from(args)
     plan = Plan(dry_run=args.dry_run)
-    try:
+
+    def step() -> None:
         qs = aws.client("quicksight")
         apply_source(qs, *found.source, plan)
         for create, update in found.data_sets:
             apply_data_set(qs, create, update, plan)
         if found.dashboard is not None:
             apply_dashboard(qs, *found.dashboard, plan)
-    except DeployError as exc:
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except Exception as exc:  # an SDK error: AWS's code and message, no trace
-        if aws.error_code(exc) is None:
-            raise
-        print(f"deploy.sh: error: quicksight: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return 0
+
+    return run_step("quicksight", step)
 
 
 if __name__ == "__main__":
