@@ -136,11 +136,6 @@ key_of() { local rest=${1#s3://}; [[ $rest == */* ]] && echo "${rest#*/}" || ech
 
 ROLE="$PREFIX-glue-jobs"
 COST_JOB="$PREFIX-invocation-costs"
-RECONCILE_JOB="$PREFIX-cur-reconcile"
-SCHEDULE_TRIGGER="$PREFIX-daily-costs"
-RECONCILE_TRIGGER="$PREFIX-reconcile-after-costs"
-MAINTAIN_JOB="$PREFIX-maintain"
-MAINTAIN_TRIGGER="$PREFIX-weekly-maintain"
 
 say() { printf '  %-10s %s\n' "$1" "$2"; }  # action, what
 run() { if [ "$DRY_RUN" = 1 ]; then return 0; fi; "$@" >/dev/null; }
@@ -350,88 +345,13 @@ if [ -n "$ACCESS" ]; then
   done <<< "$TABLE_PLAN"
 fi
 
-# 4. the Glue jobs: created, updated when their definition differs, else left alone.
-# Every optional job argument gets its default from the settings table (getResolvedOptions
-# requires each argument the job asks for); the deployment's own values override them.
-job_definition() {  # name script arguments-json
-  local defaults
-  defaults=$("$PYTHON" -m bedrock_costs.entry.glue defaults "$1" --warehouse "${OUTPUT%/}" --region "$REGION")
-  "$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d["DefaultArguments"]={**json.loads(sys.argv[2]), **d["DefaultArguments"]}; print(json.dumps(d))' "$(job_definition_text "$@")" "$defaults"
-}
-job_definition_text() {  # name script arguments-json
-  cat <<EOF
-{"Role": "$ROLE_ARN",
- "Command": {"Name": "glueetl", "ScriptLocation": "${ARTIFACTS}jobs/$2", "PythonVersion": "3"},
- "DefaultArguments": {
-   "--job-language": "python",
-   "--enable-glue-datacatalog": "true",
-   "--additional-python-modules": "${ARTIFACTS}wheels/$WHEEL",
-   "--database": "$DATABASE",
-   $3},
- "GlueVersion": "$GLUE_VERSION", "WorkerType": "$WORKER_TYPE", "NumberOfWorkers": $WORKERS,
- "ExecutionProperty": {"MaxConcurrentRuns": 1}, "JobRunQueuingEnabled": true,
- "Timeout": $TIMEOUT_MINUTES,
- "Description": "bedrock-costs $1 ($PREFIX)"}
-EOF
-}
-GLUE_JOBS=$(aws glue batch-get-jobs --job-names "$COST_JOB" "$RECONCILE_JOB" "$MAINTAIN_JOB" --output json 2>/dev/null || true)
-ensure_job() {  # name definition
-  local name=$1 want=$2 have
-  have=$(pick "$GLUE_JOBS" Jobs "$name" Role Command DefaultArguments GlueVersion WorkerType NumberOfWorkers ExecutionProperty Timeout Description)
-  if [ -n "$have" ]; then
-    # JobRunQueuingEnabled is sent on every create and update but not compared: moto's GetJob
-    # drops it (AWS returns it). Jobs of a version without it differ by their Timeout anyway.
-    if same_json "$have" "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d.pop("JobRunQueuingEnabled"); print(json.dumps(d))' "$want")"; then say unchanged "glue job $name"; return; fi
-    say update "glue job $name"
-    record glue UpdateJob "{\"JobName\": \"$name\", \"JobUpdate\": $want}"
-    run aws glue update-job --job-name "$name" --job-update "$want"
-  else
-    say create "glue job $name"
-    run aws glue create-job --name "$name" --cli-input-json "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d["Name"]=sys.argv[2]; d["Tags"]={"app": "bedrock-costs"}; print(json.dumps(d))' "$want" "$name")"
-  fi
-}
-ensure_job "$COST_JOB" "$(job_definition invocation-costs invocation_costs.py "
-   \"--logs_path\": \"$LOGS\", \"--output_path\": \"$OUTPUT\",
-   \"--pricing_path\": \"${ARTIFACTS}pricing/bedrock_prices.csv\",
-   \"--unit_pricing_path\": \"${ARTIFACTS}pricing/bedrock_unit_prices.csv\"")"
-if [ -n "$CUR" ]; then
-  ensure_job "$RECONCILE_JOB" "$(job_definition cur-reconcile cur_reconcile.py "
-   \"--output_path\": \"$OUTPUT\", \"--cur_path\": \"$CUR\",
-   \"--pricing_path\": \"${ARTIFACTS}pricing/bedrock_prices.csv\"")"
-fi
-ensure_job "$MAINTAIN_JOB" "$(job_definition maintain maintain.py "
-   \"--output_path\": \"$OUTPUT\"")"
-
-# 5. triggers: the daily cost run over a trailing window; reconciliation after each success;
-# the tables' weekly maintenance
-GLUE_TRIGGERS=$(aws glue batch-get-triggers --trigger-names "$SCHEDULE_TRIGGER" "$RECONCILE_TRIGGER" "$MAINTAIN_TRIGGER" --output json 2>/dev/null || true)
-ensure_trigger() {  # name definition
-  local name=$1 want=$2 have
-  have=$(pick "$GLUE_TRIGGERS" Triggers "$name" Type Schedule Actions Predicate)
-  if [ -n "$have" ]; then
-    if same_json "$have" "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({k: d.get(k) for k in ("Type","Schedule","Actions","Predicate")}))' "$want")"; then
-      say unchanged "glue trigger $name"; return
-    fi
-    say update "glue trigger $name"
-    local update
-    update=$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); d.pop("Type"); d.pop("StartOnCreation", None); d["Name"]=sys.argv[2]; print(json.dumps(d))' "$want" "$name")
-    record glue UpdateTrigger "{\"Name\": \"$name\", \"TriggerUpdate\": $update}"
-    run aws glue update-trigger --name "$name" --trigger-update "$update"
-  else
-    say create "glue trigger $name"
-    run aws glue create-trigger --name "$name" --cli-input-json "$want"
-  fi
-}
-ensure_trigger "$SCHEDULE_TRIGGER" "{\"Type\": \"SCHEDULED\", \"Schedule\": \"$SCHEDULE\",
-  \"Actions\": [{\"JobName\": \"$COST_JOB\", \"Arguments\": {\"--trailing_days\": \"$TRAILING_DAYS\"}}],
-  \"StartOnCreation\": true}"
-if [ -n "$CUR" ]; then
-  ensure_trigger "$RECONCILE_TRIGGER" "{\"Type\": \"CONDITIONAL\",
-    \"Predicate\": {\"Logical\": \"ANY\", \"Conditions\": [{\"LogicalOperator\": \"EQUALS\", \"JobName\": \"$COST_JOB\", \"State\": \"SUCCEEDED\"}]},
-    \"Actions\": [{\"JobName\": \"$RECONCILE_JOB\"}], \"StartOnCreation\": true}"
-fi
-ensure_trigger "$MAINTAIN_TRIGGER" "{\"Type\": \"SCHEDULED\", \"Schedule\": \"$MAINTAIN_SCHEDULE\",
-  \"Actions\": [{\"JobName\": \"$MAINTAIN_JOB\"}], \"StartOnCreation\": true}"
+# 4-5. the Glue jobs and their triggers (deploy/glue_jobs.py): created, updated in place when
+# they differ, else left alone; every optional job argument set to its default
+"$PYTHON" -m bedrock_costs.deploy.glue_jobs --prefix "$PREFIX" --region "$REGION" --role-arn "$ROLE_ARN" \
+  --database "$DATABASE" --artifacts "$ARTIFACTS" --wheel "$WHEEL" --logs "$LOGS" --output "$OUTPUT" \
+  --cur "$CUR" --glue-version "$GLUE_VERSION" --worker-type "$WORKER_TYPE" --workers "$WORKERS" \
+  --timeout-minutes "$TIMEOUT_MINUTES" --schedule "$SCHEDULE" --maintain-schedule "$MAINTAIN_SCHEDULE" \
+  --trailing-days "$TRAILING_DAYS" "${DRY[@]}" || fail "the Glue jobs or triggers could not be made (above)"
 
 # 6. Lake Formation that decides (deploy/governance.py): the database without default grants,
 # IAM_ALLOWED_PRINCIPALS revoked (and checked gone), `default` for Spark, and what the deploying

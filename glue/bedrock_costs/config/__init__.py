@@ -2,6 +2,7 @@
 the one settings table from which the command line and the Glue adapter both build them
 (settings)."""
 
+from bedrock_costs.config.glue_arguments import glue_default_arguments
 from bedrock_costs.config.jobs import (
     FocusConfig,
     MaintainConfig,
@@ -47,6 +48,7 @@ __all__ = [
     "check_period",
     "default_text",
     "focus_config",
+    "glue_default_arguments",
     "maintain_config",
     "parse_date",
     "parse_policies",

@@ -40,11 +40,7 @@ class GlueJob:
 
     def default_arguments(self) -> dict[str, str]:
         """The job's default arguments for every optional setting (deploy.sh merges its own)."""
-        return {
-            f"--{s.glue_name}": config.default_text(s)
-            for s in self.settings
-            if not s.is_required(GLUE)
-        }
+        return config.glue_default_arguments(self.settings)
 
 
 def _run_costs(spark: Any, run_config: config.RunConfig) -> object:
