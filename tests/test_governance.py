@@ -55,7 +55,7 @@ def test_a_grant_left_to_iam_allowed_principals_is_found(lakeformation):
 
 def test_lake_formations_refusals_are_read_from_the_failures_it_returns(lakeformation):
     client, stubber = lakeformation
-    entry = governance._entry("arn:aws:iam::111122223333:role/r", {"Catalog": {}}, ["DESCRIBE"], 1)
+    entry = governance.entry("arn:aws:iam::111122223333:role/r", {"Catalog": {}}, ["DESCRIBE"], 1)
     error = {"ErrorCode": "AccessDeniedException", "ErrorMessage": "not a data lake administrator"}
     stubber.add_response(
         "batch_grant_permissions",

@@ -48,7 +48,7 @@ def configuration(results: str) -> dict:
     }
 
 
-def _workgroups(athena: Any) -> set[str]:
+def workgroups(athena: Any) -> set[str]:
     """Every workgroup's name (ListWorkGroups pages by NextToken; botocore has no paginator)."""
     names: set[str] = set()
     token: dict = {}
@@ -61,7 +61,7 @@ def _workgroups(athena: Any) -> set[str]:
 
 
 def ensure_workgroup(athena: Any, name: str, prefix: str, results: str, plan: Plan) -> None:
-    names = _workgroups(athena)
+    names = workgroups(athena)
     what = f"athena workgroup {name} (results under {results})"
     want = configuration(results)
     if name not in names:

@@ -15,6 +15,7 @@ from typing import Any
 
 from bedrock_costs.deploy import governance, quicksight
 from bedrock_costs.deploy.access import RULE_COLUMNS
+from bedrock_costs.deploy.athena import workgroups
 from bedrock_costs.deploy.dashboard import dashboard_id
 from bedrock_costs.deploy.lake_formation import job_role_grants
 from bedrock_costs.deploy.plan import Plan, run_step
@@ -49,14 +50,6 @@ def _warn(what: str, exc: BaseException) -> None:
     print(f"deploy.sh: warning: could not delete {what}: {exc}", file=sys.stderr)
 
 
-def _gone(exc: BaseException) -> bool:
-    return aws.error_code(exc) in (
-        "EntityNotFoundException",
-        "ResourceNotFoundException",
-        "NoSuchEntity",
-    )
-
-
 def glue_jobs(glue: Any, d: Deployment, plan: Plan) -> None:
     found = glue.batch_get_triggers(TriggerNames=d.triggers()).get("Triggers", [])
     for name in [t for t in d.triggers() if t in {f["Name"] for f in found}]:
@@ -84,7 +77,7 @@ def lake_formation(lf: Any, d: Deployment, plan: Plan) -> None:
     try:
         lf.describe_resource(ResourceArn=location)
     except Exception as exc:
-        if not _gone(exc):
+        if not aws.is_missing(exc):
             raise
         return
     plan.say("delete", f"lake formation location {location}")
@@ -93,14 +86,8 @@ def lake_formation(lf: Any, d: Deployment, plan: Plan) -> None:
 
 
 def delete_filters(lf: Any, d: Deployment, plan: Plan) -> None:
-    filters: list[dict] = []
-    request: dict = {}
-    while True:  # every data-cell filter of the catalog (one call a page), then deploy.sh's
-        page = lf.list_data_cells_filter(**request)
-        filters += page.get("DataCellsFilters", [])
-        if not page.get("NextToken"):
-            break
-        request = {"NextToken": page["NextToken"]}
+    paginator = lf.get_paginator("list_data_cells_filter")  # every filter of the catalog
+    filters = [f for page in paginator.paginate() for f in page.get("DataCellsFilters", [])]
     for found in filters:
         if found.get("DatabaseName") != d.database or not found.get("Name", "").startswith("bc-"):
             continue
@@ -120,13 +107,9 @@ def delete_filters(lf: Any, d: Deployment, plan: Plan) -> None:
 def revoke_role(lf: Any, d: Deployment, location: str, plan: Plan) -> None:
     role_arn = f"arn:aws:iam::{d.account}:role/{d.role}"
     revoke = job_role_grants(role_arn, d.account, d.database, location)
+    default = governance.database_resource(d.account, governance.DEFAULT_DATABASE)
     revoke["Entries"].append(
-        {
-            "Id": str(len(revoke["Entries"]) + 1),
-            "Principal": {"DataLakePrincipalIdentifier": role_arn},
-            "Resource": {"Database": {"CatalogId": d.account, "Name": governance.DEFAULT_DATABASE}},
-            "Permissions": ["DESCRIBE"],
-        }
+        governance.entry(role_arn, default, ["DESCRIBE"], len(revoke["Entries"]) + 1)
     )
     plan.say("revoke", f"lake formation permissions of {d.role}")
     plan.record("lakeformation", "BatchRevokePermissions", revoke)
@@ -149,7 +132,7 @@ def quicksight_resources(qs: Any, d: Deployment, plan: Plan) -> None:
     try:
         qs.describe_data_source(AwsAccountId=d.account, DataSourceId=source)
     except Exception as exc:
-        if not _gone(exc):
+        if not aws.is_missing(exc):
             raise
         return
     board = {"AwsAccountId": d.account, "DashboardId": dashboard_id(d.prefix)}
@@ -160,7 +143,7 @@ def quicksight_resources(qs: Any, d: Deployment, plan: Plan) -> None:
         if not plan.dry_run:
             qs.delete_dashboard(**board)
     except Exception as exc:
-        if not _gone(exc):
+        if not aws.is_missing(exc):
             _warn(f"the QuickSight dashboard {board['DashboardId']}", exc)
     for view in (*VIEWS, *RULE_COLUMNS):
         data_set = {"AwsAccountId": d.account, "DataSetId": quicksight.data_set_id(d.prefix, view)}
@@ -170,7 +153,7 @@ def quicksight_resources(qs: Any, d: Deployment, plan: Plan) -> None:
                 qs.delete_data_set(**data_set)
             plan.say("delete", f"quicksight dataset {data_set['DataSetId']}")
         except Exception as exc:
-            if _gone(exc):
+            if aws.is_missing(exc):
                 plan.say("delete", f"quicksight dataset {data_set['DataSetId']}")
             else:
                 _warn(f"the QuickSight dataset {data_set['DataSetId']}", exc)
@@ -181,7 +164,7 @@ def quicksight_resources(qs: Any, d: Deployment, plan: Plan) -> None:
 
 def athena_glue_iam(clients: dict[str, Any], d: Deployment, plan: Plan) -> None:
     athena, glue, iam = clients["athena"], clients["glue"], clients["iam"]
-    if d.prefix in {w["Name"] for w in athena.list_work_groups().get("WorkGroups", [])}:
+    if d.prefix in workgroups(athena):
         plan.say("delete", f"athena workgroup {d.prefix}")
         if not plan.dry_run:
             athena.delete_work_group(WorkGroup=d.prefix, RecursiveDeleteOption=True)
@@ -191,7 +174,7 @@ def athena_glue_iam(clients: dict[str, Any], d: Deployment, plan: Plan) -> None:
         if not plan.dry_run:
             glue.delete_database(Name=d.database)
     except Exception as exc:
-        if not _gone(exc):
+        if not aws.is_missing(exc):
             raise
     try:
         iam.get_role(RoleName=d.role)
@@ -200,7 +183,7 @@ def athena_glue_iam(clients: dict[str, Any], d: Deployment, plan: Plan) -> None:
             iam.delete_role_policy(RoleName=d.role, PolicyName=f"{d.prefix}-access")
             iam.delete_role(RoleName=d.role)
     except Exception as exc:
-        if not _gone(exc):
+        if not aws.is_missing(exc):
             raise
 
 

@@ -41,7 +41,7 @@ def iam_principal(caller_arn: str, role_arn: Any) -> str:
     return caller_arn
 
 
-def _entry(principal: str, resource: dict, permissions: list[str], n: int) -> dict:
+def entry(principal: str, resource: dict, permissions: list[str], n: int) -> dict:
     return {
         "Id": str(n),
         "Principal": {"DataLakePrincipalIdentifier": principal},
@@ -50,7 +50,7 @@ def _entry(principal: str, resource: dict, permissions: list[str], n: int) -> di
     }
 
 
-def _database(account: str, name: str) -> dict:
+def database_resource(account: str, name: str) -> dict:
     return {"Database": {"CatalogId": account, "Name": name}}
 
 
@@ -76,7 +76,7 @@ def no_default_permissions(glue: Any, database: str, plan: Plan) -> None:
     try:
         found = glue.get_database(Name=database)["Database"]
     except Exception as exc:
-        if not (plan.dry_run and aws.error_code(exc) == "EntityNotFoundException"):
+        if not (plan.dry_run and aws.is_missing(exc)):
             raise
         return  # a dry run of a first deploy: step 3 creates it without default grants
     if found.get("CreateTableDefaultPermissions") == []:
@@ -98,7 +98,7 @@ def default_database(glue: Any, plan: Plan) -> None:
         glue.get_database(Name=DEFAULT_DATABASE)
         plan.say("unchanged", f"glue database {DEFAULT_DATABASE} (Spark looks it up)")
     except Exception as exc:
-        if aws.error_code(exc) != "EntityNotFoundException":
+        if not aws.is_missing(exc):
             raise
         plan.say("create", f"glue database {DEFAULT_DATABASE} (Spark looks it up)")
         create = {
@@ -124,7 +124,7 @@ def remaining_everyone_grants(lf: Any, account: str, database: str, tables: list
     """What IAM_ALLOWED_PRINCIPALS still holds on the database and its tables (ListPermissions)."""
     everyone = {"DataLakePrincipalIdentifier": EVERYONE}
     left = []
-    for name, resource in [(database, _database(account, database))] + [
+    for name, resource in [(database, database_resource(account, database))] + [
         (f"{database}.{t}", _table(account, database, t)) for t in tables
     ]:
         found = lf.list_permissions(CatalogId=account, Principal=everyone, Resource=resource)
@@ -138,8 +138,8 @@ def enforce(account: str, database: str, role_arn: str, plan: Plan) -> None:
     no_default_permissions(glue, database, plan)
     default_database(glue, plan)
     tables = [] if plan.dry_run else _tables(glue, database)
-    revokes = [_entry(EVERYONE, _database(account, database), ["ALL"], 1)] + [
-        _entry(EVERYONE, _table(account, database, t), ["ALL"], n) for n, t in enumerate(tables, 2)
+    revokes = [entry(EVERYONE, database_resource(account, database), ["ALL"], 1)] + [
+        entry(EVERYONE, _table(account, database, t), ["ALL"], n) for n, t in enumerate(tables, 2)
     ]
     plan.say(
         "revoke", f"lake formation {EVERYONE} on {database} and its {len(tables)} tables and views"
@@ -154,9 +154,9 @@ def enforce(account: str, database: str, role_arn: str, plan: Plan) -> None:
         caller, lambda name: aws.client("iam").get_role(RoleName=name)["Role"]["Arn"]
     )
     grants = [
-        _entry(role_arn, _database(account, DEFAULT_DATABASE), ["DESCRIBE"], 1),
-        _entry(deployer, _database(account, database), ["ALL"], 2),
-        _entry(deployer, _table(account, database), ["ALL"], 3),
+        entry(role_arn, database_resource(account, DEFAULT_DATABASE), ["DESCRIBE"], 1),
+        entry(deployer, database_resource(account, database), ["ALL"], 2),
+        entry(deployer, _table(account, database), ["ALL"], 3),
     ]
     plan.say("grant", f"lake formation DESCRIBE on {DEFAULT_DATABASE} to the jobs' role")
     plan.say("grant", f"lake formation ALL on {database} and its tables to {deployer} (the views)")

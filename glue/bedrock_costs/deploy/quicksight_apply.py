@@ -33,7 +33,7 @@ def _exists(read: Any) -> bool:
         read()
         return True
     except Exception as exc:
-        if aws.error_code(exc) == "ResourceNotFoundException":
+        if aws.is_missing(exc):
             return False
         raise
 

@@ -17,6 +17,14 @@ def client(service: str) -> Any:
     return boto3.client(service)
 
 
+NOT_FOUND = ("EntityNotFoundException", "ResourceNotFoundException", "NoSuchEntity")
+
+
+def is_missing(exc: BaseException) -> bool:
+    """An SDK error saying the resource asked for does not exist (Glue, QuickSight, IAM…)."""
+    return error_code(exc) in NOT_FOUND
+
+
 def error_code(exc: BaseException) -> str | None:
     """The AWS error code of an SDK error (e.g. ResourceNotFoundException), else None."""
     response = getattr(exc, "response", None)
