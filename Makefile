@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint conformance bench clean java
+.PHONY: demo test lint conformance bench clean java glue-lock
 
 java:
 	@command -v java >/dev/null 2>&1 || { echo "Java 17 is required by Spark: install it with 'apt-get install -y openjdk-17-jre-headless' (or your OS's JDK 17) and re-run."; exit 1; }
@@ -38,6 +38,11 @@ lint: $(STAMP)
 
 conformance: java $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python ../shared/conformance/harness.py ../shared/conformance/cases_public.py --cli bedrock-costs
+
+# the Glue jobs' locked dependencies (docs/deploy.md, "The jobs' Python dependencies"): run after a
+# dependency in pyproject.toml changes
+glue-lock: $(STAMP)
+	$(BIN)/python -m bedrock_costs.deploy.glue_wheels lock
 
 # The benchmark (bench/README.md): generates logs once under bench/data, writes bench/RESULTS.md
 bench: java $(STAMP)

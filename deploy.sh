@@ -41,6 +41,8 @@ options:
                            late-delivered logs are picked up (default 3)  [BC_TRAILING_DAYS]
   --pricing CSV            price table to deploy (default pricing/bedrock_prices.csv) [BC_PRICING]
   --wheel FILE             deploy this wheel of the package instead of building one  [BC_WHEEL]
+  --wheel-cache DIR        where the jobs' locked dependencies are downloaded once and kept
+                           (default ~/.cache/bedrock-costs/glue-wheels) [BC_WHEEL_CACHE]
   --athena-results S3_URI  where the Athena workgroup writes query results; never under
                            --output (default s3://<output bucket>/_athena-results/<prefix>/)
                                                                    [BC_ATHENA_RESULTS]
@@ -82,7 +84,7 @@ GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
 TIMEOUT_MINUTES=${BC_TIMEOUT_MINUTES:-240}
 MAINTAIN_SCHEDULE=${BC_MAINTAIN_SCHEDULE:-"cron(0 4 ? * SUN *)"}
-PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} DRY_RUN=0 DESTROY=0 KMS_KEYS=${BC_KMS_KEYS:-}
+PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} WHEEL_CACHE=${BC_WHEEL_CACHE:-} DRY_RUN=0 DESTROY=0 KMS_KEYS=${BC_KMS_KEYS:-}
 ATHENA_RESULTS=${BC_ATHENA_RESULTS:-}
 QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-} ACCESS=${BC_ACCESS:-}
 DASHBOARD=${BC_DASHBOARD:-0} LAKE_FORMATION=${BC_LAKE_FORMATION:-0}
@@ -103,7 +105,8 @@ while [ $# -gt 0 ]; do
     --profile) export AWS_PROFILE=$2 ;; --glue-version) GLUE_VERSION=$2 ;;
     --worker-type) WORKER_TYPE=$2 ;; --workers) WORKERS=$2 ;; --schedule) SCHEDULE=$2 ;;
     --maintain-schedule) MAINTAIN_SCHEDULE=$2 ;;
-    --trailing-days) TRAILING_DAYS=$2 ;; --timeout-minutes) TIMEOUT_MINUTES=$2 ;; --pricing) PRICING=$2 ;; --wheel) WHEEL_FILE=$2 ;;
+    --trailing-days) TRAILING_DAYS=$2 ;; --timeout-minutes) TIMEOUT_MINUTES=$2 ;; --pricing) PRICING=$2 ;;
+    --wheel) WHEEL_FILE=$2 ;; --wheel-cache) WHEEL_CACHE=$2 ;;
     --quicksight-principal) QS_PRINCIPAL=$2 ;; --access) ACCESS=$2 ;;
     --kms-key) KMS_KEYS="${KMS_KEYS:+$KMS_KEYS,}$2" ;; --athena-results) ATHENA_RESULTS=$2 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -114,6 +117,7 @@ done
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PYTHON=${PYTHON:-$( [ -x "$HERE/.venv/bin/python" ] && echo "$HERE/.venv/bin/python" || echo python3 )}
 PRICING=${PRICING:-$HERE/pricing/bedrock_prices.csv}
+WHEEL_CACHE=${WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bedrock-costs/glue-wheels}
 DATABASE=${DATABASE:-${PREFIX//-/_}}
 [ -n "$REGION" ] || die "no AWS Region: pass --region or set AWS_REGION"
 export AWS_DEFAULT_REGION=$REGION AWS_PAGER=""
@@ -243,7 +247,7 @@ fi
 
 ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
 VERSION=$("$PYTHON" -c "import bedrock_costs; print(bedrock_costs.__version__)")
-WHEEL="bedrock_costs-$VERSION-py3-none-any.whl"
+WHEEL="bedrock_costs-$VERSION-py3-none-any.whl"; MODULES="bedrock_costs-$VERSION.gluewheels.zip"
 echo "deploying $PREFIX $VERSION to account $ACCOUNT, $REGION$( [ "$DRY_RUN" = 1 ] && echo ' (dry run: nothing changes)')"
 # the jobs' role, least privilege (deploy/role_policy.py): made now, so that a location the
 # policy cannot name exactly stops the deploy before anything is written
@@ -267,28 +271,30 @@ if [ -z "$ACCESS" ] && [ -n "$(pick "$CATALOG_TABLES" TableList access_rules Nam
   die "this deployment has row-level security: pass its --access file (a deploy without it would show every row)"
 fi
 
-# 1. artifacts: the wheel, the job scripts and the price tables
+# 1. artifacts: the zip of wheels (the package and its locked dependencies, which Glue installs
+# offline: deploy/glue_wheels.py), the job scripts, the price tables and the access file's rules
+# tables, staged here and uploaded where they changed (deploy/artifacts.py)
+DRY=(); [ "$DRY_RUN" = 0 ] || DRY=(--dry-run)
 BUILD=$(mktemp -d); trap 'rm -rf "$BUILD"' EXIT
-say upload "wheel, job scripts and price tables to $ARTIFACTS"
-if [ "$DRY_RUN" = 0 ]; then
-  if [ -z "$WHEEL_FILE" ]; then
-    "$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$BUILD" "$HERE" >/dev/null
-    WHEEL_FILE="$BUILD/$WHEEL"
-  fi
-  [ "$(basename "$WHEEL_FILE")" = "$WHEEL" ] && [ -f "$WHEEL_FILE" ] || die "no wheel $WHEEL (--wheel $WHEEL_FILE)"
-  STAGE="$BUILD/artifacts"; mkdir -p "$STAGE/wheels" "$STAGE/jobs" "$STAGE/pricing"
-  cp "$WHEEL_FILE" "$STAGE/wheels/$WHEEL"; cp "$HERE"/jobs/*.py "$STAGE/jobs/"
-  cp "$PRICING" "$STAGE/pricing/bedrock_prices.csv"; cp "$HERE/pricing/bedrock_unit_prices.csv" "$STAGE/pricing/"
-  if [ -n "$ACCESS" ]; then  # the QuickSight rules tables' data: one folder per table
-    "$PYTHON" -m bedrock_costs.deploy.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
-    for table in access_rules access_rules_accounts; do
-      mkdir -p "$STAGE/access/$table"; cp "$BUILD/access/$table.csv" "$STAGE/access/$table/"
-    done
-  fi
-  aws s3 cp --quiet --recursive "$STAGE" "$ARTIFACTS"
-elif [ -n "$ACCESS" ]; then
-  "$PYTHON" -m bedrock_costs.deploy.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
+if [ -z "$WHEEL_FILE" ]; then
+  "$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$BUILD" "$HERE" >/dev/null
+  WHEEL_FILE="$BUILD/$WHEEL"
 fi
+[ "$(basename "$WHEEL_FILE")" = "$WHEEL" ] && [ -f "$WHEEL_FILE" ] || die "no wheel $WHEEL (--wheel $WHEEL_FILE)"
+STAGE="$BUILD/artifacts"; mkdir -p "$STAGE/wheels" "$STAGE/jobs" "$STAGE/pricing"
+RELIED=$("$PYTHON" -m bedrock_costs.deploy.glue_wheels build --wheel "$WHEEL_FILE" \
+  --to "$STAGE/wheels/$MODULES" --cache "$WHEEL_CACHE") || die "the jobs' Python dependencies (above)"
+echo "  the jobs' Python modules: $WHEEL and its locked dependencies; the job $RELIED"
+cp "$HERE"/jobs/*.py "$STAGE/jobs/"
+cp "$PRICING" "$STAGE/pricing/bedrock_prices.csv"; cp "$HERE/pricing/bedrock_unit_prices.csv" "$STAGE/pricing/"
+if [ -n "$ACCESS" ]; then  # the QuickSight rules tables' data: one folder per table
+  "$PYTHON" -m bedrock_costs.deploy.access write "$ACCESS" --to "$BUILD/access" --account "$ACCOUNT" --database "$DATABASE"
+  for table in access_rules access_rules_accounts; do
+    mkdir -p "$STAGE/access/$table"; cp "$BUILD/access/$table.csv" "$STAGE/access/$table/"
+  done
+fi
+"$PYTHON" -m bedrock_costs.deploy.artifacts --from "$STAGE" --to "$ARTIFACTS" "${DRY[@]}" \
+  || fail "the artifacts could not be uploaded (above)"
 
 # 2. the jobs' role: its policy (deploy/role_policy.py) was made before anything was written
 if HAVE_TRUST=$(aws iam get-role --role-name "$ROLE" --query Role.AssumeRolePolicyDocument --output json 2>/dev/null); then
@@ -323,7 +329,6 @@ fi
 # column); the access file's rules tables as CSV tables
 TAG_OPTIONS=()
 [ "$LAKE_FORMATION" = 0 ] || [ -z "$TENANT_COLUMN" ] || TAG_OPTIONS+=(--tag-column "$TENANT_COLUMN")
-DRY=(); [ "$DRY_RUN" = 0 ] || DRY=(--dry-run)
 ICEBERG_PLAN=$(printf '%s' "$CATALOG_TABLES" | "$PYTHON" -m bedrock_costs.deploy.iceberg_tables \
   --output "$OUTPUT" --database "$DATABASE" "${TAG_OPTIONS[@]}" "${DRY[@]}" \
   $(printf -- '--table %s ' invocations quarantine reconciliation allocations focus)) \
@@ -348,7 +353,7 @@ fi
 # 4-5. the Glue jobs and their triggers (deploy/glue_jobs.py): created, updated in place when
 # they differ, else left alone; every optional job argument set to its default
 "$PYTHON" -m bedrock_costs.deploy.glue_jobs --prefix "$PREFIX" --region "$REGION" --role-arn "$ROLE_ARN" \
-  --database "$DATABASE" --artifacts "$ARTIFACTS" --wheel "$WHEEL" --logs "$LOGS" --output "$OUTPUT" \
+  --database "$DATABASE" --artifacts "$ARTIFACTS" --modules "$MODULES" --logs "$LOGS" --output "$OUTPUT" \
   --cur "$CUR" --glue-version "$GLUE_VERSION" --worker-type "$WORKER_TYPE" --workers "$WORKERS" \
   --timeout-minutes "$TIMEOUT_MINUTES" --schedule "$SCHEDULE" --maintain-schedule "$MAINTAIN_SCHEDULE" \
   --trailing-days "$TRAILING_DAYS" "${DRY[@]}" || fail "the Glue jobs or triggers could not be made (above)"

@@ -3,11 +3,13 @@ plans and destroys. Calls moto does not implement (Glue UpdateJob/UpdateTrigger,
 UpdateDataSet/UpdateDashboard/Delete*, Lake Formation data-cell filters) are checked against
 botocore's service model instead."""
 
+import io
 import json
 import re
 import subprocess
 import sys
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import botocore.session
@@ -16,7 +18,7 @@ from botocore.validate import validate_parameters
 
 import iam_check
 from bedrock_costs.contract import schemas
-from bedrock_costs.deploy import role_policy
+from bedrock_costs.deploy import glue_wheels, role_policy
 from bedrock_costs.deploy.iceberg_tables import TABLES
 from bedrock_costs.deploy.views import VIEWS, create_statements
 from bedrock_costs.io.catalog_settings import EXTENSIONS
@@ -176,6 +178,18 @@ EMPTY = {
 }
 
 
+ARTIFACTS = [
+    "costs/_deploy/access/access_rules/access_rules.csv",
+    "costs/_deploy/access/access_rules_accounts/access_rules_accounts.csv",
+    "costs/_deploy/jobs/cur_reconcile.py",
+    "costs/_deploy/jobs/invocation_costs.py",
+    "costs/_deploy/jobs/maintain.py",
+    "costs/_deploy/pricing/bedrock_prices.csv",
+    "costs/_deploy/pricing/bedrock_unit_prices.csv",
+    "costs/_deploy/wheels/bedrock_costs-0.1.0.gluewheels.zip",
+]
+
+
 def actions(output: str) -> dict[str, str]:
     """`  create     glue job x` lines as {"glue job x": "create"}."""
     return {
@@ -250,7 +264,7 @@ def test_dry_run_plans_everything_and_creates_nothing(aws):
     before = state(aws)
     planned = actions(deploy(aws, *FULL, "--dry-run").stdout)
     assert planned == {
-        "wheel, job scripts and price tables to s3://bc-out/costs/_deploy/": "upload",
+        **{f"s3 object s3://bc-out/{key}": "create" for key in ARTIFACTS},
         "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)": "create",
         "glue database bedrock_costs": "create",
         **{f"glue table bedrock_costs.{t}": "create" for t in TABLES},
@@ -289,6 +303,7 @@ def test_deploy_creates_each_resource_as_configured(aws):
     with iam_check.recorded(aws["endpoint"], aws["recording"], iam_check.calls) as requests:
         planned = actions(deploy(aws, *FULL, "--lake-formation").stdout)
     wheel = Path(aws["env"]["BC_WHEEL"]).name
+    bundle = wheel.replace("-py3-none-any.whl", ".gluewheels.zip")
     # each view's query awaited until SUCCEEDED (six reads here) before anything is granted
     # on the views (Lake Formation) or built on them (QuickSight)
     names = [r.action for r in requests]
@@ -300,16 +315,18 @@ def test_deploy_creates_each_resource_as_configured(aws):
         if i > submitted and name.startswith(("lakeformation:", "quicksight:"))
     )
     assert len(reads) >= 6 * len(VIEWS) and reads[-1] < after
-    assert state(aws)["artifacts"] == [
-        "costs/_deploy/access/access_rules/access_rules.csv",
-        "costs/_deploy/access/access_rules_accounts/access_rules_accounts.csv",
-        "costs/_deploy/jobs/cur_reconcile.py",
-        "costs/_deploy/jobs/invocation_costs.py",
-        "costs/_deploy/jobs/maintain.py",
-        "costs/_deploy/pricing/bedrock_prices.csv",
-        "costs/_deploy/pricing/bedrock_unit_prices.csv",
-        f"costs/_deploy/wheels/{wheel}",
+    assert state(aws)["artifacts"] == ARTIFACTS
+    assert {planned[f"s3 object s3://bc-out/{key}"] for key in ARTIFACTS} == {"create"}
+    # the wheel and exactly the locked dependencies, as Glue's zip of wheels: nothing for pip
+    # to find on an index at a job's start
+    zipped = aws["s3"].get_object(Bucket="bc-out", Key=f"costs/_deploy/wheels/{bundle}")
+    with zipfile.ZipFile(io.BytesIO(zipped["Body"].read())) as archive:
+        names = archive.namelist()
+        pinned = archive.read("wheels/requirements.txt").decode().split()
+    assert pinned == [p.line(False) for p in glue_wheels.locked().values()] + [
+        "bedrock-costs==0.1.0"
     ]
+    assert f"wheels/{wheel}" in names and len(names) == len(pinned) + 1
     role = aws["iam"].get_role(RoleName="bedrock-costs-glue-jobs")["Role"]
     assert role["AssumeRolePolicyDocument"] == role_policy.trust_policy("123456789012")
     policy = aws["iam"].get_role_policy(
@@ -333,7 +350,8 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert job["Timeout"] == 240  # minutes: not Glue's 48-hour default
     assert job["Command"]["ScriptLocation"] == "s3://bc-out/costs/_deploy/jobs/invocation_costs.py"
     arguments = job["DefaultArguments"]
-    assert arguments["--additional-python-modules"] == f"s3://bc-out/costs/_deploy/wheels/{wheel}"
+    assert arguments["--additional-python-modules"] == f"s3://bc-out/costs/_deploy/wheels/{bundle}"
+    assert arguments["--python-modules-installer-option"] == "--no-index"
     assert (arguments["--logs_path"], arguments["--output_path"]) == (LOGS, OUTPUT)
     assert arguments["--enable-glue-datacatalog"] == "true"
     # every optional argument, as getResolvedOptions needs it: the settings table's defaults
@@ -580,9 +598,10 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
     changed = {
         k: v
         for k, v in again.items()
-        if v not in ("upload", "replace", "grant", "revoke") and not k.startswith("quicksight")
+        if v not in ("replace", "grant", "revoke") and not k.startswith("quicksight")
     }
-    assert set(changed.values()) == {"unchanged"} and len(changed) == 19, changed
+    # the artifacts too: the same code makes the same zip of wheels, byte for byte
+    assert set(changed.values()) == {"unchanged"} and len(changed) == 19 + len(ARTIFACTS), changed
     assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
     names = [

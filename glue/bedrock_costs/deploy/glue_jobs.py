@@ -42,7 +42,7 @@ class Jobs:
     role_arn: str
     database: str
     artifacts: str  # s3://…/ (trailing slash)
-    wheel: str  # the wheel's file name
+    modules: str  # the zip of wheels' file name, under <artifacts>wheels/ (deploy/glue_wheels.py)
     logs: str
     output: str
     cur: str  # "" without a CUR: no reconcile job or trigger
@@ -65,7 +65,10 @@ def definition(j: Jobs, job: str, script: str, settings: tuple, own: dict[str, s
         **glue_job_arguments(j.output.rstrip("/"), j.region),
         "--job-language": "python",
         "--enable-glue-datacatalog": "true",
-        "--additional-python-modules": f"{j.artifacts}wheels/{j.wheel}",
+        # the package and its pinned dependencies in one zip of wheels: installed with no
+        # package index, so a job start needs no internet and installs the same every time
+        "--additional-python-modules": f"{j.artifacts}wheels/{j.modules}",
+        "--python-modules-installer-option": "--no-index",
         "--database": j.database,
         **own,
     }
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "role-arn",
         "database",
         "artifacts",
-        "wheel",
+        "modules",
         "logs",
         "output",
     ):

@@ -17,7 +17,8 @@ def client(service: str) -> Any:
     return boto3.client(service)
 
 
-NOT_FOUND = ("EntityNotFoundException", "ResourceNotFoundException", "NoSuchEntity")
+# HeadObject answers a missing key with its bare HTTP status
+NOT_FOUND = ("EntityNotFoundException", "ResourceNotFoundException", "NoSuchEntity", "404")
 
 
 def is_missing(exc: BaseException) -> bool:
