@@ -1,4 +1,5 @@
 import json
+import os
 from decimal import Decimal
 
 import pytest
@@ -160,13 +161,26 @@ def test_the_manifest_names_the_files_and_create_new_mode_reads_the_newest(spark
     with pytest.raises(UsageError, match=r"gone\.parquet, which is not in the export"):
         cur.find_periods(str(root))
 
+    # "create new" delivery: one manifest per execution (each in its execution's folder),
+    # named by execution id, so the one written last is not the last by name
     (metadata / "export-Manifest.json").unlink()
+    for execution, written in (("e-zzz", 1_000), ("e-aaa", 2_000)):
+        (metadata / execution).mkdir()
+        data = {"dataFiles": [f"s3://b/x/data/BILLING_PERIOD=2026-07/{execution}/{name}"]}
+        (metadata / execution / "export-Manifest.json").write_text(json.dumps(data))
+        (folder / execution).mkdir()
+        (folder / execution / name).write_bytes((folder / name).read_bytes())
+        os.utime(metadata / execution / "export-Manifest.json", (written, written))
+    (period,) = cur.find_periods(str(root))
+    assert period.files == (str(folder / "e-aaa" / name),)
+
     newest = tmp_path / "create-new" / "data" / "BILLING_PERIOD=2026-07"
-    for run in ("20260801T000000Z-aaa", "20260802T000000Z-bbb"):
+    for run, written in (("e-bbb", 2_000), ("e-ccc", 1_000)):  # without the metadata folder
         (newest / run).mkdir(parents=True)
         (newest / run / f"{run}.parquet").write_bytes((folder / name).read_bytes())
+        os.utime(newest / run / f"{run}.parquet", (written, written))
     (period,) = cur.find_periods(str(tmp_path / "create-new"))
-    assert period.files == (str(newest / "20260802T000000Z-bbb" / "20260802T000000Z-bbb.parquet"),)
+    assert period.files == (str(newest / "e-bbb" / "e-bbb.parquet"),)
 
 
 def test_bad_exports_are_one_line_errors_naming_file_and_column(spark, tmp_path):
@@ -248,3 +262,28 @@ def test_timestamps_written_without_a_time_zone_are_read_as_utc(spark, tmp_path)
     )
     (line,) = lines_of(spark, tmp_path / "naive").values()
     assert (line.usage_date.isoformat(), line.unblended_cost) == ("2026-07-14", Decimal("0.5"))
+
+
+def test_recent_periods_keeps_the_latest_of_the_export_and_a_given_period_wins(tmp_path):
+    from bedrock_costs.config import settings
+    from bedrock_costs.config.jobs import ReconcileConfig
+    from bedrock_costs.pipelines import reconcile
+
+    root = tmp_path / "export"
+    for period in ("2026-07", "2026-05", "2026-06"):
+        folder = root / "data" / f"BILLING_PERIOD={period}"
+        folder.mkdir(parents=True)
+        (folder / "part-0.parquet").write_bytes(b"")  # listed here, read by the run
+    (tmp_path / "out" / "invocations").mkdir(parents=True)
+
+    def periods(**given) -> list[str]:
+        config = ReconcileConfig(str(tmp_path / "out"), str(root), **given)
+        return [p.period for p in reconcile.validate(config)[1]]
+
+    assert periods() == ["2026-05", "2026-06", "2026-07"]
+    assert periods(recent_periods=2) == ["2026-06", "2026-07"]
+    assert periods(recent_periods=9) == ["2026-05", "2026-06", "2026-07"]
+    assert periods(recent_periods=2, billing_period="2026-05") == ["2026-05"]
+    (setting,) = [s for s in settings.RECONCILE_SETTINGS if s.field == "recent_periods"]
+    with pytest.raises(UsageError, match="--recent-periods expects a whole number of at least 1"):
+        setting.parse("0", "--recent-periods")

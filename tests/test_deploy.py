@@ -359,6 +359,7 @@ def test_deploy_creates_each_resource_as_configured(aws):
     assert arguments["--max_tag_columns"] == "50" and arguments["--database"] == "bedrock_costs"
     reconcile = aws["glue"].get_job(JobName="bedrock-costs-cur-reconcile")["Job"]
     assert reconcile["DefaultArguments"]["--cur_path"] == CUR
+    assert reconcile["DefaultArguments"]["--recent_periods"] == "2"  # not every month, daily
 
     daily = aws["glue"].get_trigger(Name="bedrock-costs-daily-costs")["Trigger"]
     assert (daily["Type"], daily["Schedule"]) == ("SCHEDULED", "cron(30 2 * * ? *)")

@@ -96,11 +96,9 @@ def _period_files(root: str | None, folder: str, period: str) -> BillingPeriod:
     dirs, files = storage.list_dir(folder)
     parquet = [f for f in files if f.endswith(".parquet")]
     if not parquet:
-        # "create new" delivery: one sub-folder per refresh; the newest is the current version
-        for sub in reversed(dirs):
-            parquet = [f for f in storage.list_dir(sub)[1] if f.endswith(".parquet")]
-            if parquet:
-                break
+        # "create new" delivery: one sub-folder per execution, named by its id (not by time):
+        # the current version is the one written last
+        parquet = _newest_delivery(dirs)
     if not parquet:
         if any(f.endswith((".csv.gz", ".csv")) for f in files):
             raise UsageError(
@@ -110,14 +108,29 @@ def _period_files(root: str | None, folder: str, period: str) -> BillingPeriod:
     return BillingPeriod(period, tuple(parquet))
 
 
+def _newest_delivery(folders: list[str]) -> list[str]:
+    """The Parquet files of the delivery written last (its newest file the newest of all)."""
+    deliveries = []
+    for sub in folders:
+        times = {f: t for f, t in storage.file_times(sub).items() if f.endswith(".parquet")}
+        if times:
+            deliveries.append((max(times.values()), sub, sorted(times)))
+    return max(deliveries)[2] if deliveries else []
+
+
 def _manifest(root: str | None, period: str) -> str | None:
+    """The period's manifest written last: one per execution, beside each other or each in
+    its execution's sub-folder ("create new" delivery), whatever their names."""
     if root is None:
         return None
     folder = storage.join(root, "metadata", f"BILLING_PERIOD={period}")
     if not storage.exists(folder):
         return None
-    found = [f for f in storage.list_dir(folder)[1] if f.lower().endswith("manifest.json")]
-    return found[-1] if found else None
+    found: dict[str, float] = {}
+    for place in [folder, *storage.list_dir(folder)[0]]:
+        times = storage.file_times(place)
+        found.update({f: t for f, t in times.items() if f.lower().endswith("manifest.json")})
+    return max(found, key=lambda f: (found[f], f)) if found else None
 
 
 def _manifest_files(manifest: str, folder: str) -> tuple[str, ...]:

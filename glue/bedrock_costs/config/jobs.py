@@ -89,6 +89,8 @@ class ReconcileConfig:
     output_path: str
     cur_path: str
     billing_period: str | None = None  # None: every period the export holds
+    # only the N latest periods of the export (a given billing_period wins); None: all of them
+    recent_periods: int | None = None
     pricing_path: str = field(default_factory=default_pricing_path)
     database: str = RunConfig.database
     quality: QualityConfig = field(default_factory=QualityConfig)
@@ -158,6 +160,12 @@ def as_text(text: str, option: str) -> str:
 def as_whole(text: str, option: str) -> int:
     if not text.strip().isdigit():
         raise UsageError(f"{option} expects a whole number, got {text!r}")
+    return int(text)
+
+
+def as_count(text: str, option: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"{option} expects a whole number of at least 1, got {text!r}")
     return int(text)
 
 

@@ -15,6 +15,7 @@ from bedrock_costs.config.jobs import (
     QualityConfig,
     ReconcileConfig,
     RunConfig,
+    as_count,
     as_days,
     as_period,
     as_share,
@@ -197,6 +198,16 @@ RECONCILE_SETTINGS = _settings(
         required=True,
     ),
     _billing_period("every one found"),
+    Setting(
+        "recent_periods",
+        "--recent-periods",
+        "only the N latest billing periods of the export (a scheduled run: 2, the open month "
+        "and the last one, which AWS may still restate); --billing-period wins",
+        target=ReconcileConfig,
+        parse=as_count,
+        metavar="N",
+        default_help="every one found",
+    ),
     Setting(
         "pricing_path",
         "--pricing",

@@ -115,6 +115,9 @@ def definitions(j: Jobs) -> dict[str, dict]:
             {
                 "--output_path": j.output,
                 "--cur_path": j.cur,
+                # a daily run re-reconciles the open month and the last one (AWS may restate
+                # a closed month for two weeks), not every month the export holds
+                "--recent_periods": "2",
                 "--pricing_path": f"{pricing}bedrock_prices.csv",
             },
         )

@@ -65,6 +65,20 @@ def list_dir(uri: str) -> tuple[list[str], list[str]]:
     return dirs, files
 
 
+def file_times(uri: str) -> dict[str, float]:
+    """The objects directly under an S3 prefix and when each was written (epoch seconds), from
+    the listing itself (ListObjectsV2: no other permission than listing)."""
+    bucket, key = split_s3(uri.rstrip("/") + "/")
+    key = "" if key == "/" else key
+    times: dict[str, float] = {}
+    paginator = _client().get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
+        for o in page.get("Contents", []):
+            if not o["Key"].endswith("/"):
+                times[f"s3://{bucket}/{o['Key']}"] = o["LastModified"].timestamp()
+    return times
+
+
 def exists(uri: str) -> bool:
     """A folder with at least one object under it, or (a URI without a trailing /) one object.
 

@@ -57,6 +57,14 @@ def list_dir(path: str) -> tuple[list[str], list[str]]:
     return sorted(dirs), sorted(files)
 
 
+def file_times(path: str) -> dict[str, float]:
+    """The files directly in a folder and when each was last written (epoch seconds)."""
+    if is_s3(path):
+        return aws.file_times(path)
+    with os.scandir(local(path)) as entries:
+        return {join(path, e.name): e.stat().st_mtime for e in entries if e.is_file()}
+
+
 def spark_path(path: str) -> str:
     """The form Spark's readers want: absolute local paths, s3:// untouched."""
     return path if is_s3(path) else str(local(path).resolve())

@@ -49,6 +49,8 @@ def validate(config: ReconcileConfig) -> tuple[list[PriceRow], list[cur_files.Bi
     quality_checks.check_policies(config.quality)
     prices = load_prices(config.pricing_path)
     periods = cur_files.find_periods(config.cur_path, config.billing_period)
+    if config.billing_period is None and config.recent_periods is not None:
+        periods = sorted(periods, key=lambda p: p.period)[-config.recent_periods :]
     if not storage.exists(storage.join(config.output_path, "invocations")):
         raise UsageError(
             "no invocations table here: run `bedrock-costs run` first", file=config.output_path
