@@ -66,6 +66,9 @@ options:
                            (on the Iceberg tables: docs/deploy.md, "Lake Formation")
                                                                    [BC_LAKE_FORMATION=1]
   --dry-run                print the plan (create / update / unchanged) and change nothing
+  --cur-bucket-policy      print what the owner of a CUR bucket in another account (the
+                           payer) adds so that the jobs' role may read --cur: two bucket
+                           policy statements and a KMS key policy statement; change nothing
   --destroy                remove what deploy.sh created: triggers, jobs, the Glue database
                            (table definitions only), the role and the artifacts. Never the logs,
                            the CUR export or the tables' data and Iceberg metadata under
@@ -84,7 +87,7 @@ GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
 TIMEOUT_MINUTES=${BC_TIMEOUT_MINUTES:-240}
 MAINTAIN_SCHEDULE=${BC_MAINTAIN_SCHEDULE:-"cron(0 4 ? * SUN *)"}
-PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} WHEEL_CACHE=${BC_WHEEL_CACHE:-} DRY_RUN=0 DESTROY=0 KMS_KEYS=${BC_KMS_KEYS:-}
+PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} WHEEL_CACHE=${BC_WHEEL_CACHE:-} DRY_RUN=0 DESTROY=0 CUR_POLICY=0 KMS_KEYS=${BC_KMS_KEYS:-}
 ATHENA_RESULTS=${BC_ATHENA_RESULTS:-}
 QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-} ACCESS=${BC_ACCESS:-}
 DASHBOARD=${BC_DASHBOARD:-0} LAKE_FORMATION=${BC_LAKE_FORMATION:-0}
@@ -95,6 +98,7 @@ while [ $# -gt 0 ]; do
     -h|--help) usage; exit 0 ;;
     --dry-run) DRY_RUN=1; shift; continue ;;
     --destroy) DESTROY=1; shift; continue ;;
+    --cur-bucket-policy) CUR_POLICY=1; shift; continue ;;
     --dashboard) DASHBOARD=1; shift; continue ;;
     --lake-formation) LAKE_FORMATION=1; shift; continue ;;
   esac
@@ -217,6 +221,11 @@ delete_filter() {  # table name: a filter of a grant no longer in the access fil
 # --destroy (deploy/destroy.py): what deploy.sh made, in the reverse order; never the data
 destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
+if [ "$CUR_POLICY" = 1 ]; then  # for the CUR bucket's owner (deploy/cur_access.py); no change here
+  [ -n "$CUR" ] || die "--cur-bucket-policy needs --cur"
+  exec "$PYTHON" -m bedrock_costs.deploy.cur_access --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
+    --cur "$CUR" --region "$REGION"
+fi
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
   local options=(--account "$ACCOUNT" --prefix "$PREFIX" --database "$DATABASE")
   [ -z "$OUTPUT" ] || options+=(--output "$(s3_uri --output "$OUTPUT")")
@@ -246,6 +255,11 @@ if [ -n "$ACCESS" ]; then
 fi
 
 ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
+if [ "$CUR_POLICY" = 1 ]; then  # for the CUR bucket's owner (deploy/cur_access.py); no change here
+  [ -n "$CUR" ] || die "--cur-bucket-policy needs --cur"
+  exec "$PYTHON" -m bedrock_costs.deploy.cur_access --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
+    --cur "$CUR" --region "$REGION"
+fi
 VERSION=$("$PYTHON" -c "import bedrock_costs; print(bedrock_costs.__version__)")
 WHEEL="bedrock_costs-$VERSION-py3-none-any.whl"; MODULES="bedrock_costs-$VERSION.gluewheels.zip"
 echo "deploying $PREFIX $VERSION to account $ACCOUNT, $REGION$( [ "$DRY_RUN" = 1 ] && echo ' (dry run: nothing changes)')"

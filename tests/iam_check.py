@@ -187,10 +187,20 @@ def _glue(operation: str, body: dict) -> list[Request]:
 
 
 def evaluate(
-    policy: dict, requests: list[Request], role: str = "bedrock-costs-glue-jobs"
+    policy: dict,
+    requests: list[Request],
+    role: str = "bedrock-costs-glue-jobs",
+    *,
+    resource_policy: dict | None = None,
+    resource_account: str | None = None,
 ) -> list[str]:
     """The simulator's decision on each distinct (action, resource, context): "Allowed",
-    "ImplicitlyDenied", "ExplicitlyDenied" (or an error it reports), in order."""
+    "ImplicitlyDenied", "ExplicitlyDenied" (or an error it reports), in order. A KMS request
+    meets AWS's default key policy unless `resource_policy` (a bucket's or a key's policy, of
+    `resource_account` when the resource is another account's) is given."""
+    default = {"resourcePolicy": resource_policy} if resource_policy else {}
+    if resource_account:
+        default["resourceAccount"] = resource_account
     node = shutil.which("node")
     assert node, "Node.js is required by the IAM check (make test installs the simulator with npm)"
     assert (SIMULATOR.parent / "node_modules").is_dir(), (
@@ -205,7 +215,12 @@ def evaluate(
                 "action": r.action,
                 "resource": r.resource,
                 "context": r.context,
-                **({"resourcePolicy": DEFAULT_KEY_POLICY} if r.action.startswith("kms:") else {}),
+                **(
+                    {"resourcePolicy": DEFAULT_KEY_POLICY}
+                    if r.action.startswith("kms:") and not resource_policy
+                    else {}
+                ),
+                **default,
             }
             for r in requests
         ],

@@ -18,7 +18,7 @@ from botocore.validate import validate_parameters
 
 import iam_check
 from bedrock_costs.contract import schemas
-from bedrock_costs.deploy import glue_wheels, role_policy
+from bedrock_costs.deploy import cur_access, glue_wheels, role_policy
 from bedrock_costs.deploy.iceberg_tables import TABLES
 from bedrock_costs.deploy.views import VIEWS, create_statements
 from bedrock_costs.io.catalog_settings import EXTENSIONS
@@ -238,6 +238,18 @@ def test_help_documents_every_option(aws):
     parsed |= set(re.findall(r"(--[a-z-]+)\) [A-Z_]+=", (ROOT / "deploy.sh").read_text()))
     assert parsed and all(option in text for option in parsed)
     assert {"--dry-run", "--destroy", "--logs", "--output", "--cur", "--schedule"} <= parsed
+
+
+def test_the_cur_bucket_policy_for_a_payer_account_is_printed_and_nothing_changes(aws):
+    before = state(aws)
+    printed = json.loads(deploy(aws, *FULL, "--cur-bucket-policy").stdout)
+    role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
+    cur = role_policy.location("--cur", CUR)
+    assert printed == {  # what test_role_policy evaluates across accounts
+        "BucketPolicyStatements": cur_access.bucket_policy(role, cur)["Statement"],
+        "KeyPolicyStatement": cur_access.key_statement(role, "us-east-1"),
+    }
+    assert state(aws) == before
 
 
 def test_bad_arguments_are_one_line_errors(aws):

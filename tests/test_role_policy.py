@@ -8,7 +8,7 @@ import pytest
 
 import iam_check
 from bedrock_costs.contract.errors import UsageError
-from bedrock_costs.deploy import role_policy
+from bedrock_costs.deploy import cur_access, role_policy
 from bedrock_costs.deploy.role_policy import RoleSettings, location
 from iam_check import Request
 
@@ -111,6 +111,43 @@ def test_kms_keys_are_used_through_s3_only_and_encrypt_only_the_output():
         Request("kms:Decrypt", KEY),
         Request("kms:GenerateDataKey", KEY.replace("1234abcd", "9999abcd"), through_s3),
     ) == ["Allowed", "ImplicitlyDenied", "ImplicitlyDenied", "ImplicitlyDenied", "Allowed"]
+
+
+def test_a_cur_bucket_of_the_payer_account_is_read_once_its_owner_adds_what_deploy_prints():
+    payer = "999988887777"
+    payer_key = KEY.replace(iam_check.ACCOUNT, payer)
+    policy = role_policy.role_policy(settings(read_keys=(payer_key,)))
+    role = f"arn:aws:iam::{iam_check.ACCOUNT}:role/bedrock-costs-glue-jobs"
+    cur = location("--cur", "s3://cur-bucket/cur/export")
+    reads = [
+        s3("GetObject", "cur-bucket/cur/export/data/BILLING_PERIOD=2026-07/x.parquet"),
+        s3("ListBucket", "cur-bucket", **{"s3:prefix": "cur/export/"}),
+        s3("GetObject", "cur-bucket/other/x.parquet"),  # not the export
+        s3("ListBucket", "cur-bucket", **{"s3:prefix": "other/"}),
+    ]
+
+    def across(resource_policy: dict | None, *requests: Request) -> list[str]:
+        return iam_check.evaluate(
+            policy, list(requests), resource_policy=resource_policy, resource_account=payer
+        )
+
+    # the role's own policy alone is not enough across accounts: the bucket must grant it too
+    no_bucket_grant = {"Version": "2012-10-17", "Statement": []}
+    assert set(across(no_bucket_grant, *reads)) == {"ImplicitlyDenied"}
+    bucket = cur_access.bucket_policy(role, cur)
+    assert across(bucket, *reads) == ["Allowed", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
+    # the payer's key: its default policy trusts only the payer; the printed statement, the role
+    through_s3 = {"kms:ViaService": "s3.us-east-1.amazonaws.com"}
+    decrypt = Request("kms:Decrypt", payer_key, through_s3)
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{payer}:root"}}
+    default = {"Version": "2012-10-17", "Statement": [{**root, "Action": "kms:*", "Resource": "*"}]}
+    with_ours = {
+        **default,
+        "Statement": [*default["Statement"], cur_access.key_statement(role, "us-east-1")],
+    }
+    assert across(default, decrypt) == ["ImplicitlyDenied"]
+    assert across(with_ours, decrypt) == ["Allowed"]
+    assert across(with_ours, Request("kms:Decrypt", payer_key)) == ["ImplicitlyDenied"]
 
 
 def test_the_trust_policy_names_glue_and_the_account():

@@ -1,6 +1,6 @@
 // Evaluates AWS requests against one identity policy with @cloud-copilot/iam-simulate
 // (tests/iam_check.py). stdin: {"policy", "principal", "account", "requests": [{"action",
-// "resource", "context", "resourcePolicy"?}]}; stdout: one {"action", "resource", "result"} per request, in order.
+// "resource", "context", "resourcePolicy"?, "resourceAccount"?}]}; stdout: one {"action", "resource", "result"} per request, in order.
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 
 const input = JSON.parse(await new Promise((resolve) => {
@@ -18,7 +18,7 @@ for (const request of input.requests) {
     request: {
       principal: input.principal,
       action: request.action,
-      resource: { resource: request.resource, accountId: input.account },
+      resource: { resource: request.resource, accountId: request.resourceAccount ?? input.account },
       contextVariables: request.context,
     },
   }

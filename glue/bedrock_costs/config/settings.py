@@ -157,13 +157,7 @@ RUN_SETTINGS = (
         metavar="N",
     ),
     DATABASE,
-    Setting(
-        "max_tag_columns",
-        "--max-tag-columns",
-        "most tag_<key> columns to promote",
-        parse=as_whole,
-        metavar="N",
-    ),
+    _count("max_tag_columns", "most tag_<key> columns to promote", as_whole),
     Setting(
         "pricing_format",
         "--pricing-format",
@@ -198,15 +192,10 @@ RECONCILE_SETTINGS = _settings(
         required=True,
     ),
     _billing_period("every one found"),
-    Setting(
+    _count(
         "recent_periods",
-        "--recent-periods",
-        "only the N latest billing periods of the export (a scheduled run: 2, the open month "
-        "and the last one, which AWS may still restate); --billing-period wins",
-        target=ReconcileConfig,
-        parse=as_count,
-        metavar="N",
-        default_help="every one found",
+        "only the N latest periods of the export (--billing-period wins)",
+        as_count,
     ),
     Setting(
         "pricing_path",
