@@ -66,6 +66,12 @@ options:
                            (on the Iceberg tables: docs/deploy.md, "Lake Formation")
                                                                    [BC_LAKE_FORMATION=1]
   --dry-run                print the plan (create / update / unchanged) and change nothing
+  --check                  the preflight: reading only, report what a first deploy needs and
+                           lacks (buckets and their encryption, Bedrock invocation logging,
+                           the CUR 2.0 export, Lake Formation admin, QuickSight), each ok or
+                           missing with its fix; exit 1 if anything is missing
+  --logging-region R       also check invocation logging in Region R (repeatable; --region is
+                           always checked)                   [BC_LOGGING_REGIONS, comma-separated]
   --cur-bucket-policy      print what the owner of a CUR bucket in another account (the
                            payer) adds so that the jobs' role may read --cur: two bucket
                            policy statements and a KMS key policy statement; change nothing
@@ -87,8 +93,8 @@ GLUE_VERSION=${BC_GLUE_VERSION:-5.0} WORKER_TYPE=${BC_WORKER_TYPE:-G.1X} WORKERS
 SCHEDULE=${BC_SCHEDULE:-"cron(30 2 * * ? *)"} TRAILING_DAYS=${BC_TRAILING_DAYS:-3}
 TIMEOUT_MINUTES=${BC_TIMEOUT_MINUTES:-240}
 MAINTAIN_SCHEDULE=${BC_MAINTAIN_SCHEDULE:-"cron(0 4 ? * SUN *)"}
-PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} WHEEL_CACHE=${BC_WHEEL_CACHE:-} DRY_RUN=0 DESTROY=0 CUR_POLICY=0 KMS_KEYS=${BC_KMS_KEYS:-}
-ATHENA_RESULTS=${BC_ATHENA_RESULTS:-}
+PRICING=${BC_PRICING:-} WHEEL_FILE=${BC_WHEEL:-} WHEEL_CACHE=${BC_WHEEL_CACHE:-} DRY_RUN=0 DESTROY=0 CUR_POLICY=0 CHECK=0 KMS_KEYS=${BC_KMS_KEYS:-}
+ATHENA_RESULTS=${BC_ATHENA_RESULTS:-} LOGGING_REGIONS=${BC_LOGGING_REGIONS:-}
 QS_PRINCIPAL=${BC_QUICKSIGHT_PRINCIPAL:-} ACCESS=${BC_ACCESS:-}
 DASHBOARD=${BC_DASHBOARD:-0} LAKE_FORMATION=${BC_LAKE_FORMATION:-0}
 REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
@@ -99,6 +105,7 @@ while [ $# -gt 0 ]; do
     --dry-run) DRY_RUN=1; shift; continue ;;
     --destroy) DESTROY=1; shift; continue ;;
     --cur-bucket-policy) CUR_POLICY=1; shift; continue ;;
+    --check) CHECK=1; shift; continue ;;
     --dashboard) DASHBOARD=1; shift; continue ;;
     --lake-formation) LAKE_FORMATION=1; shift; continue ;;
   esac
@@ -113,6 +120,7 @@ while [ $# -gt 0 ]; do
     --wheel) WHEEL_FILE=$2 ;; --wheel-cache) WHEEL_CACHE=$2 ;;
     --quicksight-principal) QS_PRINCIPAL=$2 ;; --access) ACCESS=$2 ;;
     --kms-key) KMS_KEYS="${KMS_KEYS:+$KMS_KEYS,}$2" ;; --athena-results) ATHENA_RESULTS=$2 ;;
+    --logging-region) LOGGING_REGIONS="${LOGGING_REGIONS:+$LOGGING_REGIONS,}$2" ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift 2
@@ -221,6 +229,16 @@ delete_filter() {  # table name: a filter of a grant no longer in the access fil
 # --destroy (deploy/destroy.py): what deploy.sh made, in the reverse order; never the data
 destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
+if [ "$CHECK" = 1 ]; then  # the preflight (deploy/preflight.py): reads only
+  CHECK_OPTIONS=(--account "$ACCOUNT" --region "$REGION" --logs "$LOGS" --output "$OUTPUT" --cur "$CUR")
+  IFS=',' read -r -a CHECK_REGIONS <<< "$LOGGING_REGIONS"
+  for region in "${CHECK_REGIONS[@]}"; do CHECK_OPTIONS+=(--logging-region "$region"); done
+  [ "$LAKE_FORMATION" = 0 ] || CHECK_OPTIONS+=(--lake-formation)
+  [ -z "$QS_PRINCIPAL" ] || CHECK_OPTIONS+=(--quicksight-principal "$QS_PRINCIPAL")
+  [ -z "$ACCESS" ] || CHECK_OPTIONS+=(--row-level-security)
+  echo "checking what deploying $PREFIX to account $ACCOUNT, $REGION needs (nothing changes)"
+  exec "$PYTHON" -m bedrock_costs.deploy.preflight "${CHECK_OPTIONS[@]}"
+fi
 if [ "$CUR_POLICY" = 1 ]; then  # for the CUR bucket's owner (deploy/cur_access.py); no change here
   [ -n "$CUR" ] || die "--cur-bucket-policy needs --cur"
   exec "$PYTHON" -m bedrock_costs.deploy.cur_access --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
@@ -255,6 +273,16 @@ if [ -n "$ACCESS" ]; then
 fi
 
 ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
+if [ "$CHECK" = 1 ]; then  # the preflight (deploy/preflight.py): reads only
+  CHECK_OPTIONS=(--account "$ACCOUNT" --region "$REGION" --logs "$LOGS" --output "$OUTPUT" --cur "$CUR")
+  IFS=',' read -r -a CHECK_REGIONS <<< "$LOGGING_REGIONS"
+  for region in "${CHECK_REGIONS[@]}"; do CHECK_OPTIONS+=(--logging-region "$region"); done
+  [ "$LAKE_FORMATION" = 0 ] || CHECK_OPTIONS+=(--lake-formation)
+  [ -z "$QS_PRINCIPAL" ] || CHECK_OPTIONS+=(--quicksight-principal "$QS_PRINCIPAL")
+  [ -z "$ACCESS" ] || CHECK_OPTIONS+=(--row-level-security)
+  echo "checking what deploying $PREFIX to account $ACCOUNT, $REGION needs (nothing changes)"
+  exec "$PYTHON" -m bedrock_costs.deploy.preflight "${CHECK_OPTIONS[@]}"
+fi
 if [ "$CUR_POLICY" = 1 ]; then  # for the CUR bucket's owner (deploy/cur_access.py); no change here
   [ -n "$CUR" ] || die "--cur-bucket-policy needs --cur"
   exec "$PYTHON" -m bedrock_costs.deploy.cur_access --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \

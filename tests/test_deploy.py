@@ -240,7 +240,7 @@ def test_help_documents_every_option(aws):
     assert {"--dry-run", "--destroy", "--logs", "--output", "--cur", "--schedule"} <= parsed
 
 
-def test_the_cur_bucket_policy_for_a_payer_account_is_printed_and_nothing_changes(aws):
+def test_the_cur_bucket_policy_and_the_preflight_print_and_change_nothing(aws):
     before = state(aws)
     printed = json.loads(deploy(aws, *FULL, "--cur-bucket-policy").stdout)
     role = "arn:aws:iam::123456789012:role/bedrock-costs-glue-jobs"
@@ -249,6 +249,13 @@ def test_the_cur_bucket_policy_for_a_payer_account_is_printed_and_nothing_change
         "BucketPolicyStatements": cur_access.bucket_policy(role, cur)["Statement"],
         "KeyPolicyStatement": cur_access.key_statement(role, "us-east-1"),
     }
+    assert state(aws) == before
+    # the preflight through deploy.sh (its checks in-process: test_preflight)
+    checked = deploy(aws, "--logs", LOGS, "--output", OUTPUT, "--check", check=False)
+    lines = checked.stdout.splitlines()
+    assert checked.returncode == 1 and lines[-1].endswith(" ok, 1 missing"), checked.stderr
+    assert "  missing    Bedrock invocation logging in us-east-1: off, or not to S3" in lines
+    assert "  ok         invocation logs under s3://bc-logs/AWSLogs/" in lines
     assert state(aws) == before
 
 

@@ -41,6 +41,14 @@ def iam_principal(caller_arn: str, role_arn: Any) -> str:
     return caller_arn
 
 
+def deployer_principal() -> str:
+    """The deploying identity as Lake Formation names it (its IAM user or role ARN)."""
+    caller = aws.client("sts").get_caller_identity()["Arn"]
+    return iam_principal(
+        caller, lambda name: aws.client("iam").get_role(RoleName=name)["Role"]["Arn"]
+    )
+
+
 def entry(principal: str, resource: dict, permissions: list[str], n: int) -> dict:
     return {
         "Id": str(n),
@@ -149,10 +157,7 @@ def enforce(account: str, database: str, role_arn: str, plan: Plan) -> None:
     )  # a grant already gone: a failure entry
     if not plan.dry_run and (left := remaining_everyone_grants(lf, account, database, tables)):
         raise DeployError(f"lake formation: {EVERYONE} still has permissions on {', '.join(left)}")
-    caller = aws.client("sts").get_caller_identity()["Arn"]
-    deployer = iam_principal(
-        caller, lambda name: aws.client("iam").get_role(RoleName=name)["Role"]["Arn"]
-    )
+    deployer = deployer_principal()
     grants = [
         entry(role_arn, database_resource(account, DEFAULT_DATABASE), ["DESCRIBE"], 1),
         entry(deployer, database_resource(account, database), ["ALL"], 2),

@@ -9,12 +9,12 @@ def _client() -> Any:
     return client("s3")
 
 
-def client(service: str) -> Any:
-    """A client of the service, with the process's credentials, Region and endpoint (the
-    deployer's steps use these; AWS_ENDPOINT_URL points the tests at moto_server)."""
+def client(service: str, region: str | None = None) -> Any:
+    """A client of the service, with the process's credentials, Region (or `region`) and
+    endpoint (the deployer's steps use these; AWS_ENDPOINT_URL points the tests at moto)."""
     import boto3  # the one module allowed to (import-linter: aws-sdk)
 
-    return boto3.client(service)
+    return boto3.client(service, region_name=region) if region else boto3.client(service)
 
 
 # HeadObject answers a missing key with its bare HTTP status
