@@ -26,8 +26,11 @@ $(IAM_CHECK): tests/iam/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "Node.js with npm is required by the tests' IAM check: install it with 'apt-get install -y nodejs npm' and re-run."; exit 1; }
 	npm ci --prefix tests/iam --silent --no-audit --no-fund
 
+# the longest test files first (each worker takes the next file when it is free), then the rest
+FIRST := report s3 deploy cluster reconcile invocation_costs quality concurrency cli glue
 test: java $(STAMP) $(IAM_CHECK)
-	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=15 \
+	  $(foreach f,$(FIRST),tests/test_$(f).py) tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check glue jobs tests bench

@@ -65,7 +65,8 @@ options:
                            access, create the access file's filters for IAM principals
                            (on the Iceberg tables: docs/deploy.md, "Lake Formation")
                                                                    [BC_LAKE_FORMATION=1]
-  --dry-run                print the plan (create / update / unchanged) and change nothing
+  --dry-run                print the plan (create / update / unchanged, and what an update of
+                           a job, trigger or workgroup changes) and change nothing
   --check                  the preflight: reading only, report what a first deploy needs and
                            lacks (buckets and their encryption, Bedrock invocation logging,
                            the CUR 2.0 export, Lake Formation admin, QuickSight), each ok or

@@ -547,6 +547,13 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
     planned = actions(changed.stdout)
     assert planned["glue job bedrock-costs-invocation-costs"] == "update"
     assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
+    # the dry run's diff: each changed value under its resource's line
+    job, trigger = (
+        changed.stdout.split(f"  update     glue {what}\n", 1)[1].split("\n", 1)[0].strip()
+        for what in ("job bedrock-costs-invocation-costs", "trigger bedrock-costs-daily-costs")
+    )
+    assert job == "NumberOfWorkers: 2 → 4"
+    assert trigger == "Actions[0].Arguments.--trailing_days: 3 → 5"
     role = "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)"
     assert planned[role] == "unchanged"  # the same access, with or without more workers
     assert planned["glue table bedrock_costs.invocations"] == "unchanged"  # tag_tenant is there

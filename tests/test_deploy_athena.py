@@ -8,7 +8,7 @@ import pytest
 
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.deploy import athena, views
-from bedrock_costs.deploy.plan import DeployError, Plan
+from bedrock_costs.deploy.plan import DeployError, Plan, changes
 from helpers import stubbed
 
 
@@ -74,7 +74,7 @@ def _no_time(wait):
     return waiting
 
 
-def test_the_workgroup_moves_its_results_out_of_the_output(client):
+def test_the_workgroup_moves_its_results_out_of_the_output(client, capsys):
     """An earlier version wrote query results under <output>/_athena/: the workgroup is updated."""
     found, stubber = client
     stubber.add_response("list_work_groups", {"WorkGroups": [{"Name": "wg"}]})
@@ -104,6 +104,25 @@ def test_the_workgroup_moves_its_results_out_of_the_output(client):
         },
     )
     athena.ensure_workgroup(found, "wg", "bc", results, Plan())
+    # the plan says what changes, value by value
+    assert capsys.readouterr().out.splitlines() == [
+        "  update     athena workgroup wg (results under s3://out/_athena-results/bc/)",
+        "               OutputLocation: s3://out/costs/_athena/ → s3://out/_athena-results/bc/",
+    ]
+
+
+def test_an_update_is_shown_value_by_value_into_dicts_and_lists():
+    have = {"Timeout": 240, "Args": {"--a": "1", "--b": "2"}, "Actions": [{"x": 1}], "Same": 1}
+    want = {"Timeout": 60, "Args": {"--a": "1", "--c": "3"}, "Actions": [{"x": 2}], "Same": 1}
+    assert changes(have, want, ("Timeout", "Args", "Actions", "Same", "Gone")) == [
+        "Timeout: 240 → 60",
+        "Args.--b: 2 → (none)",
+        "Args.--c: (none) → 3",
+        "Actions[0].x: 1 → 2",
+    ]
+    long = {"Policy": "x" * 200}
+    (shown,) = changes({}, long, ("Policy",))
+    assert shown == "Policy: (none) → " + "x" * 79 + "…"
 
 
 @pytest.mark.parametrize(

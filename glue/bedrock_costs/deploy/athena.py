@@ -72,15 +72,17 @@ def ensure_workgroup(athena: Any, name: str, prefix: str, results: str, plan: Pl
             )
         return
     have = athena.get_work_group(WorkGroup=name)["WorkGroup"]["Configuration"]
-    same = (
-        have.get("ResultConfiguration", {}).get("OutputLocation") == results
-        and have.get("EnforceWorkGroupConfiguration") is True
-        and have.get("EngineVersion", {}).get("SelectedEngineVersion") == ENGINE
-    )
-    if same:
+    found = {
+        "OutputLocation": have.get("ResultConfiguration", {}).get("OutputLocation"),
+        "EnforceWorkGroupConfiguration": have.get("EnforceWorkGroupConfiguration"),
+        "EngineVersion": have.get("EngineVersion", {}).get("SelectedEngineVersion"),
+    }
+    wanted = {"OutputLocation": results, "EnforceWorkGroupConfiguration": True}
+    wanted["EngineVersion"] = ENGINE
+    if found == wanted:
         plan.say("unchanged", what)
         return
-    plan.say("update", what)
+    plan.update(what, found, wanted, tuple(wanted))
     updates = {
         "ResultConfigurationUpdates": {"OutputLocation": results},
         "EnforceWorkGroupConfiguration": True,

@@ -166,7 +166,7 @@ def ensure_jobs(glue: Any, wanted: dict[str, dict], plan: Plan) -> None:
         elif {k: have[name].get(k) for k in COMPARED} == {k: want.get(k) for k in COMPARED}:
             plan.say("unchanged", f"glue job {name}")
         else:
-            plan.say("update", f"glue job {name}")
+            plan.update(f"glue job {name}", have[name], want, COMPARED)
             plan.record("glue", "UpdateJob", {"JobName": name, "JobUpdate": want})
             if not plan.dry_run:
                 glue.update_job(JobName=name, JobUpdate=want)
@@ -185,7 +185,7 @@ def ensure_triggers(glue: Any, wanted: dict[str, dict], plan: Plan) -> None:
         }:
             plan.say("unchanged", f"glue trigger {name}")
         else:
-            plan.say("update", f"glue trigger {name}")
+            plan.update(f"glue trigger {name}", have[name], want, TRIGGER_FIELDS)
             update = {
                 "Name": name,
                 **{k: v for k, v in want.items() if k not in ("Type", "StartOnCreation")},

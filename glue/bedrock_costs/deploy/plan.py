@@ -38,11 +38,44 @@ class Plan:
     def say(self, action: str, what: str) -> None:
         print(f"  {action:<10} {what}", flush=True)
 
+    def update(self, what: str, have: dict, want: dict, fields: tuple[str, ...]) -> None:
+        """An `update` plan line, then what changes, one indented line per changed value."""
+        self.say("update", what)
+        for change in changes(have, want, fields):
+            print(f"  {'':<10}   {change}", flush=True)
+
     def record(self, service: str, operation: str, params: dict) -> None:
         """Write an API request's parameters for the tests (botocore's model checks them)."""
         if self.plan_dir is not None:
             name = f"{service}-{operation}-{time.time_ns()}.json"
             (self.plan_dir / name).write_text(json.dumps(params, default=str))
+
+
+def changes(have: dict, want: dict, fields: tuple[str, ...]) -> list[str]:
+    """What an update changes, as `path: old → new` (into dicts and same-length lists, so a
+    job's argument shows as `DefaultArguments.--trailing_days: 3 → 5`)."""
+    found: list[str] = []
+    for name in fields:
+        _diff(name, have.get(name), want.get(name), found)
+    return found
+
+
+def _diff(path: str, old: Any, new: Any, found: list[str]) -> None:
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new)):
+            _diff(f"{path}.{key}", old.get(key), new.get(key), found)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for n, (a, b) in enumerate(zip(old, new, strict=True)):
+            _diff(f"{path}[{n}]", a, b, found)
+    else:
+        found.append(f"{path}: {_shown(old)} → {_shown(new)}")
+
+
+def _shown(value: Any) -> str:
+    text = "(none)" if value is None else value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def await_state(
