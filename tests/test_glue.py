@@ -175,3 +175,35 @@ def test_the_default_arguments_cover_every_optional_setting_and_mean_unset(capsy
     )
     assert config.window is None and config.profiles_path is None
     assert config.quality.policies == {} and config.unit_pricing_path is None
+
+
+def test_in_glue_the_maintenance_waits_while_a_cost_or_reconcile_run_is_in_progress(
+    monkeypatch, capsys
+):
+    """deploy.sh's <prefix>-maintain asks Glue (GetJobRuns) for the other two jobs' runs."""
+    from helpers import stubbed
+
+    def runs(job: str, *states: str) -> tuple:
+        found = [{"Id": f"jr_{n}", "JobName": job, "JobRunState": s} for n, s in enumerate(states)]
+        return "get_job_runs", {"JobRuns": found}, {"JobName": job, "MaxResults": 50}
+
+    with stubbed("glue", monkeypatch) as (client, stubber):
+        monkeypatch.setattr("bedrock_costs.io.aws.client", lambda service, region=None: client)
+        for answer in (
+            runs("bc-invocation-costs", "SUCCEEDED", "RUNNING"),  # a backfill in progress
+            runs("bc-cur-reconcile", "SUCCEEDED"),
+            runs("bc-invocation-costs", "SUCCEEDED", "SUCCEEDED"),
+        ):
+            stubber.add_response(*answer)
+        stubber.add_client_error(  # a deployment without a CUR has no reconcile job
+            "get_job_runs",
+            "EntityNotFoundException",
+            expected_params={"JobName": "bc-cur-reconcile", "MaxResults": 50},
+        )
+        glue.wait_for_writers("bc-maintain", poll=0)
+        assert capsys.readouterr().out == "waiting for bc-invocation-costs to finish\n"
+        for answer in (runs("bc-invocation-costs", "WAITING"), runs("bc-cur-reconcile")):
+            stubber.add_response(*answer)
+        glue.wait_for_writers("bc-maintain", poll=0, patience=0)  # it goes ahead at last
+        assert capsys.readouterr().out.startswith("still running after 0 s: bc-invocation-costs")
+        glue.wait_for_writers("bedrock-costs-local", poll=0)  # not deploy.sh's: no request

@@ -150,6 +150,17 @@ def test_a_cur_bucket_of_the_payer_account_is_read_once_its_owner_adds_what_depl
     assert across(with_ours, Request("kms:Decrypt", payer_key)) == ["ImplicitlyDenied"]
 
 
+def test_the_maintenance_may_read_only_the_other_two_jobs_runs():
+    jobs = f"arn:aws:glue:{iam_check.REGION}:{iam_check.ACCOUNT}:job"
+    assert decisions(
+        role_policy.role_policy(settings()),
+        Request("glue:GetJobRuns", f"{jobs}/bedrock-costs-invocation-costs", {}),
+        Request("glue:GetJobRuns", f"{jobs}/bedrock-costs-cur-reconcile", {}),
+        Request("glue:GetJobRuns", f"{jobs}/someone-elses-job", {}),
+        Request("glue:StartJobRun", f"{jobs}/bedrock-costs-invocation-costs", {}),
+    ) == ["Allowed", "Allowed", "ImplicitlyDenied", "ImplicitlyDenied"]
+
+
 def test_the_trust_policy_names_glue_and_the_account():
     (statement,) = role_policy.trust_policy("123456789012")["Statement"]
     assert statement["Principal"] == {"Service": "glue.amazonaws.com"}

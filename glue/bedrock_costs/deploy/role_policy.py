@@ -191,6 +191,8 @@ def role_policy(s: RoleSettings) -> dict:
             f"arn:aws:logs:{s.region}:{s.account}:log-group:/aws-glue/*",
         ),
     ]
+    writers = [f"{glue}:job/{s.prefix}-{job}" for job in ("invocation-costs", "cur-reconcile")]
+    statements.append(_statement("MaintainWaitsForWriters", ["glue:GetJobRuns"], writers))
     if s.lake_formation:
         statements.append(_statement("LakeFormationData", ["lakeformation:GetDataAccess"], "*"))
     metrics = {"StringEquals": {"cloudwatch:namespace": "Glue"}}

@@ -15,6 +15,7 @@ import json
 import os
 import shlex
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,28 @@ def local_resolved_options(
     return vars(known)
 
 
+WRITERS = ("invocation-costs", "cur-reconcile")  # deploy.sh's jobs beside <prefix>-maintain
+
+
+def wait_for_writers(job_name: str, poll: float = 60.0, patience: float = 7200.0) -> None:
+    """In Glue, `<prefix>-maintain` waits while `<prefix>-invocation-costs` or
+    `<prefix>-cur-reconcile` has a run in progress (a long backfill on a Sunday morning), so its
+    compaction does not race their commits; after `patience` seconds it goes ahead (Iceberg's
+    optimistic commit then fails the later one cleanly). Any other job name: no wait."""
+    from bedrock_costs.io import aws
+
+    if not job_name.endswith("-maintain"):
+        return
+    prefix = job_name.removesuffix("-maintain")
+    deadline = time.monotonic() + patience
+    while busy := [f"{prefix}-{w}" for w in WRITERS if aws.active_job_runs(f"{prefix}-{w}")]:
+        if time.monotonic() > deadline:
+            print(f"still running after {patience:.0f} s: {', '.join(busy)}; maintaining now")
+            return
+        print(f"waiting for {', '.join(busy)} to finish", flush=True)
+        time.sleep(poll)
+
+
 def _reads_s3(settings: Any) -> bool:
     return any(
         isinstance(v, str) and v.startswith(("s3://", "s3a://")) for v in vars(settings).values()
@@ -139,6 +162,8 @@ def run_job(argv: Sequence[str], job: GlueJob) -> None:
     glue_context = context.GlueContext(SparkContext.getOrCreate())
     glue_job = job_module.Job(glue_context)
     glue_job.init(args["JOB_NAME"], args)
+    if job is MAINTAIN:
+        wait_for_writers(args["JOB_NAME"])
     spark = glue_context.spark_session
     # The tables are Iceberg tables in the Glue Data Catalog: deploy.sh runs the job with
     # --datalake-formats iceberg and --conf for the Iceberg SQL extensions and this catalog;

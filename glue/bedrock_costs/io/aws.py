@@ -79,6 +79,20 @@ def file_times(uri: str) -> dict[str, float]:
     return times
 
 
+ACTIVE_RUN_STATES = ("STARTING", "RUNNING", "STOPPING", "WAITING")
+
+
+def active_job_runs(job: str) -> list[str]:
+    """The ids of a Glue job's runs in progress (none for a job that does not exist)."""
+    try:
+        runs = client("glue").get_job_runs(JobName=job, MaxResults=50)["JobRuns"]
+    except Exception as exc:
+        if is_missing(exc):
+            return []
+        raise
+    return [r["Id"] for r in runs if r.get("JobRunState") in ACTIVE_RUN_STATES]
+
+
 def exists(uri: str) -> bool:
     """A folder with at least one object under it, or (a URI without a trailing /) one object.
 
