@@ -230,21 +230,6 @@ delete_filter() {  # table name: a filter of a grant no longer in the access fil
 # --destroy (deploy/destroy.py): what deploy.sh made, in the reverse order; never the data
 destroy() {
   ACCOUNT=$(aws sts get-caller-identity --query Account --output text) || die "no usable AWS credentials"
-if [ "$CHECK" = 1 ]; then  # the preflight (deploy/preflight.py): reads only
-  CHECK_OPTIONS=(--account "$ACCOUNT" --region "$REGION" --logs "$LOGS" --output "$OUTPUT" --cur "$CUR")
-  IFS=',' read -r -a CHECK_REGIONS <<< "$LOGGING_REGIONS"
-  for region in "${CHECK_REGIONS[@]}"; do CHECK_OPTIONS+=(--logging-region "$region"); done
-  [ "$LAKE_FORMATION" = 0 ] || CHECK_OPTIONS+=(--lake-formation)
-  [ -z "$QS_PRINCIPAL" ] || CHECK_OPTIONS+=(--quicksight-principal "$QS_PRINCIPAL")
-  [ -z "$ACCESS" ] || CHECK_OPTIONS+=(--row-level-security)
-  echo "checking what deploying $PREFIX to account $ACCOUNT, $REGION needs (nothing changes)"
-  exec "$PYTHON" -m bedrock_costs.deploy.preflight "${CHECK_OPTIONS[@]}"
-fi
-if [ "$CUR_POLICY" = 1 ]; then  # for the CUR bucket's owner (deploy/cur_access.py); no change here
-  [ -n "$CUR" ] || die "--cur-bucket-policy needs --cur"
-  exec "$PYTHON" -m bedrock_costs.deploy.cur_access --role-arn "arn:aws:iam::$ACCOUNT:role/$ROLE" \
-    --cur "$CUR" --region "$REGION"
-fi
   echo "destroying $PREFIX in $REGION (logs, CUR and table data are kept)"
   local options=(--account "$ACCOUNT" --prefix "$PREFIX" --database "$DATABASE")
   [ -z "$OUTPUT" ] || options+=(--output "$(s3_uri --output "$OUTPUT")")
