@@ -324,33 +324,13 @@ fi
 "$PYTHON" -m bedrock_costs.deploy.artifacts --from "$STAGE" --to "$ARTIFACTS" "${DRY[@]}" \
   || fail "the artifacts could not be uploaded (above)"
 
-# 2. the jobs' role: its policy (deploy/role_policy.py) was made before anything was written
-if HAVE_TRUST=$(aws iam get-role --role-name "$ROLE" --query Role.AssumeRolePolicyDocument --output json 2>/dev/null); then
-  HAVE=$(aws iam get-role-policy --role-name "$ROLE" --policy-name "$PREFIX-access" --query PolicyDocument --output json 2>/dev/null || true)
-  if same_json "$HAVE" "$POLICY" && same_json "$HAVE_TRUST" "$TRUST"; then
-    say unchanged "iam role $ROLE (inline policy $PREFIX-access)"
-  else
-    say update "iam role $ROLE (inline policy $PREFIX-access, trust policy)"
-    run aws iam put-role-policy --role-name "$ROLE" --policy-name "$PREFIX-access" --policy-document "$POLICY"
-    run aws iam update-assume-role-policy --role-name "$ROLE" --policy-document "$TRUST"
-  fi
-else
-  say create "iam role $ROLE (inline policy $PREFIX-access)"
-  run aws iam create-role --role-name "$ROLE" --assume-role-policy-document "$TRUST" \
-    --description "bedrock-costs Glue jobs ($PREFIX)" --tags "Key=app,Value=bedrock-costs" "Key=prefix,Value=$PREFIX"
-  run aws iam put-role-policy --role-name "$ROLE" --policy-name "$PREFIX-access" --policy-document "$POLICY"
-fi
+# 2-3. the jobs' role (its policy, deploy/role_policy.py, was made before anything was written)
+# and the Glue database (deploy/foundation.py): read, created, updated in place or unchanged
+FOUNDATION=(--role "$ROLE" --prefix "$PREFIX" --database "$DATABASE" --policy "$POLICY" --trust "$TRUST")
+[ "$LAKE_FORMATION" = 0 ] || FOUNDATION+=(--lake-formation)
+"$PYTHON" -m bedrock_costs.deploy.foundation "${FOUNDATION[@]}" "${DRY[@]}" \
+  || fail "the jobs' role or the Glue database could not be made (above)"
 ROLE_ARN="arn:aws:iam::$ACCOUNT:role/$ROLE"
-
-# 3. the Glue database
-if exists aws glue get-database --name "$DATABASE"; then
-  say unchanged "glue database $DATABASE"
-else
-  say create "glue database $DATABASE"
-  # governed by Lake Formation: no IAM_ALLOWED_PRINCIPALS grant on the tables made in it
-  NO_DEFAULTS=$( [ "$LAKE_FORMATION" = 0 ] || echo ', "CreateTableDefaultPermissions": []')
-  run aws glue create-database --database-input "{\"Name\": \"$DATABASE\", \"Description\": \"bedrock-costs tables ($PREFIX)\"$NO_DEFAULTS}"
-fi
 
 # 3b. the tables: the jobs' outputs as Apache Iceberg tables (pyiceberg: created, registered
 # again, migrated from an earlier version's Hive-style definition, or given the declared tenant
