@@ -24,19 +24,19 @@ NEW = {
     ],
 }
 TRUST = {"Version": "2012-10-17", "Statement": []}
+ROLE = {  # copied per response: botocore decodes its policy document in place
+    "Path": "/",
+    "RoleName": "bc-glue-jobs",
+    "RoleId": "AROAEXAMPLEEXAMPLE1",
+    "Arn": "arn:aws:iam::123456789012:role/bc-glue-jobs",
+    "CreateDate": "2026-01-01T00:00:00Z",
+    "AssumeRolePolicyDocument": json.dumps(TRUST),
+}
 
 
 def test_a_changed_policy_is_shown_and_put_in_place(monkeypatch, capsys):
     with stubbed("iam", monkeypatch) as (iam, stubber):
-        role = {
-            "Path": "/",
-            "RoleName": "bc-glue-jobs",
-            "RoleId": "AROAEXAMPLEEXAMPLE1",
-            "Arn": "arn:aws:iam::123456789012:role/bc-glue-jobs",
-            "CreateDate": "2026-01-01T00:00:00Z",
-            "AssumeRolePolicyDocument": json.dumps(TRUST),
-        }
-        stubber.add_response("get_role", {"Role": role}, {"RoleName": "bc-glue-jobs"})
+        stubber.add_response("get_role", {"Role": dict(ROLE)}, {"RoleName": "bc-glue-jobs"})
         stubber.add_response(
             "get_role_policy",
             {
@@ -63,15 +63,7 @@ def test_a_changed_policy_is_shown_and_put_in_place(monkeypatch, capsys):
 
 def test_an_unchanged_role_and_an_existing_database_are_left_alone(monkeypatch, capsys):
     with stubbed("iam", monkeypatch) as (iam, stubber):
-        role = {
-            "Path": "/",
-            "RoleName": "bc-glue-jobs",
-            "RoleId": "AROAEXAMPLEEXAMPLE1",
-            "Arn": "arn:aws:iam::123456789012:role/bc-glue-jobs",
-            "CreateDate": "2026-01-01T00:00:00Z",
-            "AssumeRolePolicyDocument": json.dumps(TRUST),
-        }
-        stubber.add_response("get_role", {"Role": role})
+        stubber.add_response("get_role", {"Role": dict(ROLE)})
         document = {"RoleName": "bc-glue-jobs", "PolicyName": "bc-access"}
         stubber.add_response("get_role_policy", {**document, "PolicyDocument": json.dumps(NEW)})
         foundation.ensure_role(iam, "bc-glue-jobs", "bc", NEW, TRUST, Plan())
