@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import email.parser
-import hashlib
 import json
 import os
 import subprocess
@@ -33,6 +32,8 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
+
+from bedrock_costs.deploy.artifacts import digest
 
 DATA = resources.files("bedrock_costs.deploy") / "glue5"
 # Glue 5.0 workers: Amazon Linux 2023, glibc 2.34, x86_64 (pip matches each platform tag as
@@ -164,7 +165,7 @@ def _find(pin: Pin, cache: Path) -> Path | None:
     for path in cache.glob("*.whl"):
         name, version, _, _ = parse_wheel_filename(path.name)
         same = (name, version) == (pin.name, pin.version)
-        if same and hashlib.sha256(path.read_bytes()).hexdigest() in pin.hashes:
+        if same and digest(path) in pin.hashes:
             return path
     return None
 

@@ -48,35 +48,32 @@ def write_text(uri: str, text: str) -> None:
     _client().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
 
 
-def list_dir(uri: str) -> tuple[list[str], list[str]]:
-    """Immediate sub-folders and objects of an S3 prefix, as full URIs."""
+def _listing(uri: str) -> tuple[list[str], dict[str, float]]:
+    """One ListObjectsV2 pass over a folder's immediate contents: its sub-folders, and its
+    objects with when each was written (epoch seconds)."""
     bucket, key = split_s3(uri.rstrip("/") + "/")
     key = "" if key == "/" else key
     dirs: list[str] = []
-    files: list[str] = []
-    paginator = _client().get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
-        dirs += [f"s3://{bucket}/{p['Prefix'].rstrip('/')}" for p in page.get("CommonPrefixes", [])]
-        files += [
-            f"s3://{bucket}/{o['Key']}"
-            for o in page.get("Contents", [])
-            if not o["Key"].endswith("/")
-        ]
-    return dirs, files
-
-
-def file_times(uri: str) -> dict[str, float]:
-    """The objects directly under an S3 prefix and when each was written (epoch seconds), from
-    the listing itself (ListObjectsV2: no other permission than listing)."""
-    bucket, key = split_s3(uri.rstrip("/") + "/")
-    key = "" if key == "/" else key
     times: dict[str, float] = {}
     paginator = _client().get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
+        dirs += [f"s3://{bucket}/{p['Prefix'].rstrip('/')}" for p in page.get("CommonPrefixes", [])]
         for o in page.get("Contents", []):
             if not o["Key"].endswith("/"):
                 times[f"s3://{bucket}/{o['Key']}"] = o["LastModified"].timestamp()
-    return times
+    return dirs, times
+
+
+def list_dir(uri: str) -> tuple[list[str], list[str]]:
+    """Immediate sub-folders and objects of an S3 prefix, as full URIs."""
+    dirs, times = _listing(uri)
+    return dirs, list(times)
+
+
+def file_times(uri: str) -> dict[str, float]:
+    """The objects directly under an S3 prefix and when each was written, from the listing
+    itself (no other permission than s3:ListBucket)."""
+    return _listing(uri)[1]
 
 
 ACTIVE_RUN_STATES = ("STARTING", "RUNNING", "STOPPING", "WAITING")
