@@ -3,7 +3,6 @@
 
 import csv
 import io
-import json
 
 import botocore.session
 import pytest
@@ -12,6 +11,8 @@ from botocore.validate import validate_parameters
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.deploy import access, lake_formation
 from bedrock_costs.deploy.access import load
+from bedrock_costs.deploy.plan import DeployError, Plan
+from helpers import stubbed
 
 ROLE = "arn:aws:iam::111122223333:role/acme-athena"
 ACCESS = f"""
@@ -189,21 +190,48 @@ def test_a_bad_access_file_is_one_line_naming_file_and_grant(tmp_path, text, mes
     assert "\n" not in str(error.value)
 
 
-def test_the_deploy_helper_writes_rules_filters_and_grants(tmp_path, capsys):
-    path = write(tmp_path, ACCESS)
-    assert access.main(["check", str(path)]) == 0
-    assert capsys.readouterr().out == "Tenant ID\ttag_tenant_id\n"
-    out = tmp_path / "out"
-    assert (
-        access.main(
-            ["write", str(path), "--to", str(out), "--account", "111122223333", "--database", "db"]
-        )
-        == 0
+def test_the_filters_step_creates_updates_deletes_its_own_and_leaves_the_rest(
+    tmp_path, monkeypatch, capsys
+):
+    """deploy.lake_formation.ensure_filters against a ListDataCellsFilter answer (botocore's
+    Stubber checks every request against the service model): a filter as wanted is left
+    alone, a changed one updated, a missing one created, one of a grant no longer in the file
+    deleted, and filters deploy.sh did not make (not bc-*, another database) never touched."""
+    wanted = lake_formation.data_cells_filters(load(write(tmp_path, ACCESS)), "111122223333", "db")
+    same, changed, missing = wanted[0], wanted[1], wanted[2:]
+    stale = {**same, "Name": "bc-gone-00000000"}
+    listed = [
+        same,
+        {**changed, "RowFilter": {"FilterExpression": "account_id IN ('1')"}},
+        stale,
+        {**same, "Name": "analysts"},  # someone else's
+        {**same, "DatabaseName": "other", "Name": "bc-gone-00000000"},
+    ]
+    with stubbed("lakeformation", monkeypatch) as (lf, stubber):
+        stubber.add_response("list_data_cells_filter", {"DataCellsFilters": listed}, {})
+        stubber.add_response("update_data_cells_filter", {}, {"TableData": changed})
+        for data in missing:
+            stubber.add_response("create_data_cells_filter", {}, {"TableData": data})
+        keys = ("TableCatalogId", "DatabaseName", "TableName", "Name")
+        stubber.add_response("delete_data_cells_filter", {}, {k: stale[k] for k in keys})
+        lake_formation.ensure_filters(lf, "db", wanted, Plan(plan_dir=None))
+    said = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in said] == [
+        "unchanged",
+        "update",
+        "RowFilter.FilterExpression:",  # what the update changes, under its line
+        *["create"] * len(missing),
+        "delete",
+    ]
+    assert said[2].strip() == (
+        "RowFilter.FilterExpression: account_id IN ('1') → account_id IN ('444455556666')"
     )
-    assert (out / "access_rules.csv").read_text().splitlines()[
-        0
-    ] == "username,groupname,tenant,account_id"
-    assert len((out / "filters.jsonl").read_text().splitlines()) == 4
-    assert json.loads((out / "grants.json").read_text())["CatalogId"] == "111122223333"
-    assert access.main(["check", str(tmp_path / "missing.toml")]) == 2
-    assert "no such access file" in capsys.readouterr().err
+
+
+def test_refused_grant_entries_stop_the_deploy_with_lake_formations_reason(monkeypatch):
+    request = {"CatalogId": "111122223333", "Entries": []}
+    failure = {"Error": {"ErrorCode": "InvalidInputException", "ErrorMessage": "no such table"}}
+    with stubbed("lakeformation", monkeypatch) as (lf, stubber):
+        stubber.add_response("batch_grant_permissions", {"Failures": [failure]}, request)
+        with pytest.raises(DeployError, match="lake formation grants: no such table"):
+            lake_formation.grant(lf, request, Plan(plan_dir=None))

@@ -18,7 +18,7 @@ from botocore.validate import validate_parameters
 
 import iam_check
 from bedrock_costs.contract import schemas
-from bedrock_costs.deploy import cur_access, glue_wheels, role_policy
+from bedrock_costs.deploy import apply, cur_access, glue_wheels, role_policy
 from bedrock_costs.deploy.iceberg_tables import TABLES
 from bedrock_costs.deploy.views import VIEWS, create_statements
 from bedrock_costs.io.catalog_settings import EXTENSIONS
@@ -277,6 +277,52 @@ def test_bad_arguments_are_one_line_errors(aws):
         (line,) = done.stderr.splitlines()
         assert line.startswith(f"deploy.sh: error: {says}"), line
     assert state(aws) == before  # nothing written
+
+
+def apply_in_process(aws, monkeypatch, *argv: str) -> int:
+    """deploy/apply.py as deploy.sh runs it, in this process (its options as deploy.sh passes
+    them), against the module's moto_server."""
+    for name, value in aws["env"].items():
+        if name.startswith(("AWS_", "BC_")):
+            monkeypatch.setenv(name, value)
+    options = {
+        "--account": "123456789012",
+        "--region": "us-east-1",
+        "--prefix": "bedrock-costs",
+        "--database": "bedrock_costs",
+        "--logs": LOGS,
+        "--output": OUTPUT,
+        "--artifacts": f"{OUTPUT}_deploy/",
+        "--home": str(ROOT),
+        "--pricing": str(ROOT / "pricing" / "bedrock_prices.csv"),
+        "--wheel": aws["env"]["BC_WHEEL"],
+        "--wheel-cache": str(Path.home() / ".cache" / "bedrock-costs" / "glue-wheels"),
+    }
+    given = dict(zip(argv[::2], argv[1::2], strict=True))
+    return apply.main([part for item in {**options, **given}.items() for part in item])
+
+
+def test_a_table_elsewhere_refuses_the_deploy_before_anything_is_written(aws, monkeypatch, capsys):
+    """The Iceberg tables are planned with the other checks, before the first write: a table
+    whose data lies elsewhere stops the deploy with nothing changed (not after the artifacts,
+    the role and the database were made)."""
+    glue = aws["glue"]
+    glue.create_database(DatabaseInput={"Name": "elsewhere"})
+    glue.create_table(
+        DatabaseName="elsewhere",
+        TableInput={
+            "Name": "focus",
+            "Parameters": {"table_type": "ICEBERG", "metadata_location": "s3://old/f/metadata/x"},
+            "StorageDescriptor": {"Location": "s3://old/f"},
+        },
+    )
+    before = state(aws)
+    code = apply_in_process(aws, monkeypatch, "--database", "elsewhere")
+    (line,) = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert line.startswith("deploy.sh: error: glue table focus is an Iceberg table at s3://old/f")
+    assert state(aws) == before
+    glue.delete_database(Name="elsewhere")
 
 
 def test_dry_run_plans_everything_and_creates_nothing(aws):

@@ -2,17 +2,17 @@
 partition spec and what to do per table), the access file's rules tables as CSV tables."""
 
 import copy
-import io
-import json
 
 import pytest
 from pyiceberg.schema import index_by_id
 
 from bedrock_costs.contract import schemas
 from bedrock_costs.deploy import access
-from bedrock_costs.deploy.glue_tables import main, plan
+from bedrock_costs.deploy.glue_tables import compare, ensure_rules_tables
 from bedrock_costs.deploy.iceberg_tables import TABLES, Refused, iceberg_schema
 from bedrock_costs.deploy.iceberg_tables import plan as iceberg_plan
+from bedrock_costs.deploy.plan import Plan
+from helpers import stubbed
 
 OUT = "s3://b/costs/"
 ROOT = "s3://b/costs/_deploy/access/"
@@ -77,34 +77,34 @@ def test_each_table_is_created_registered_migrated_updated_or_left_alone(tmp_pat
 
 def test_a_rules_table_is_created_then_left_alone_and_keeps_what_others_added():
     wanted = access.rules_table_input("access_rules", f"{ROOT}access_rules/")
-    action, created = plan(copy.deepcopy(wanted), None)
+    action, created = compare(copy.deepcopy(wanted), None)
     assert action == "create"
     existing = copy.deepcopy(created)
     existing["StorageDescriptor"]["Columns"].append({"Name": "note", "Type": "string"})
     existing["Parameters"]["transient_lastDdlTime"] = "1790000000"
     existing["CreateTime"] = "2026-11-01"
-    action, kept = plan(copy.deepcopy(wanted), existing)
+    action, kept = compare(copy.deepcopy(wanted), existing)
     assert action == "unchanged"
     assert kept["StorageDescriptor"]["Columns"][-1] == {"Name": "note", "Type": "string"}
     assert kept["Parameters"]["transient_lastDdlTime"] == "1790000000"
     moved = access.rules_table_input("access_rules", "s3://elsewhere/access_rules/")
-    action, update = plan(moved, existing)
+    action, update = compare(moved, existing)
     assert action == "update"
     assert update["StorageDescriptor"]["Location"] == "s3://elsewhere/access_rules/"
 
 
-def test_one_call_plans_every_rules_table_against_the_catalog_on_stdin(monkeypatch, capsys):
-    _, have = plan(access.rules_table_input("access_rules", f"{ROOT}access_rules/"), None)
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"TableList": [have]})))
-    argv = ["--rules-root", ROOT, "--table", "access_rules", "--table", "access_rules_accounts"]
-    assert main(argv) == 0
-    lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
-    assert [(action, table) for action, table, _ in lines] == [
-        ("unchanged", "access_rules"),
-        ("create", "access_rules_accounts"),
+def test_the_rules_tables_step_creates_what_is_missing_and_sends_nothing_else(monkeypatch, capsys):
+    _, have = compare(access.rules_table_input("access_rules", f"{ROOT}access_rules/"), None)
+    found = {"access_rules": have, "invocations": iceberg_table("s3://b/costs/invocations")}
+    wanted = access.rules_table_input("access_rules_accounts", f"{ROOT}access_rules_accounts/")
+    with stubbed("glue", monkeypatch) as (glue, stubber):
+        # one request only: the missing table created; the unchanged one is not sent
+        stubber.add_response("create_table", {}, {"DatabaseName": "db", "TableInput": wanted})
+        ensure_rules_tables(glue, "db", found, ROOT, Plan(plan_dir=None))
+    assert capsys.readouterr().out.splitlines() == [
+        "  unchanged  glue table db.access_rules",
+        "  create     glue table db.access_rules_accounts",
     ]
-    location = json.loads(lines[1][2])["StorageDescriptor"]["Location"]
-    assert location == f"{ROOT}access_rules_accounts/"
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"Table": have})))  # a GetTable
-    assert main(["--rules-root", ROOT, "--table", "access_rules_accounts"]) == 0
-    assert capsys.readouterr().out.split("\t")[0] == "create"  # one table's is not another's
+    with stubbed("glue", monkeypatch) as (glue, stubber):  # a dry run: nothing sent
+        ensure_rules_tables(glue, "db", {}, ROOT, Plan(dry_run=True, plan_dir=None))
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == ["create"] * 2

@@ -185,32 +185,26 @@ def test_a_location_the_policy_cannot_name_exactly_is_refused(option, uri, says)
         settings(**{option.removeprefix("--"): location(option, uri)})
 
 
-def test_the_command_prints_the_policy_or_one_line_error(capsys):
-    common = [
-        "--account",
-        "123456789012",
-        "--region",
-        "us-east-1",
-        "--prefix",
-        "bc",
-        "--database",
-        "bc",
-    ]
-    places = ["--logs", "s3://b-logs/AWSLogs/", "--artifacts", "s3://b-out/x/_deploy/"]
-    assert role_policy.main([*common, *places, "--output", "s3://b-out/x/", "--kms-key", KEY]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    assert printed == role_policy.role_policy(
-        settings(
-            prefix="bc",
-            database="bc",
-            logs=location("--logs", "s3://b-logs/AWSLogs/"),
-            output=location("--output", "s3://b-out/x/"),
-            artifacts=location("--artifacts", "s3://b-out/x/_deploy/"),
-            cur=None,
-            read_keys=(KEY,),
-            write_keys=(KEY,),
-        )
+def test_the_deployed_settings_validate_every_location_and_take_the_keys_given():
+    places = {
+        "logs": "s3://b-logs/AWSLogs/",
+        "output": "s3://b-out/x/",
+        "artifacts": "s3://b-out/x/_deploy/",
+    }
+    found = role_policy.deployed(
+        iam_check.ACCOUNT, iam_check.REGION, "bc", "bc", places, kms_keys=(KEY,), detect_kms=False
     )
-    assert role_policy.main([*common, *places, "--output", 's3://b-out/x"/']) == 2
-    (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("deploy.sh: error: --output: the folder 'x\"'")
+    assert found == settings(
+        prefix="bc",
+        database="bc",
+        logs=location("--logs", "s3://b-logs/AWSLogs/"),
+        output=location("--output", "s3://b-out/x/"),
+        artifacts=location("--artifacts", "s3://b-out/x/_deploy/"),
+        cur=None,
+        read_keys=(KEY,),
+        write_keys=(KEY,),
+    )
+    with pytest.raises(UsageError, match=r"^--output: the folder 'x\"'"):
+        role_policy.deployed(
+            iam_check.ACCOUNT, iam_check.REGION, "bc", "bc", {**places, "output": 's3://b-out/x"/'}
+        )

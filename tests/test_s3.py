@@ -4,9 +4,6 @@ Glue Data Catalog (Iceberg's Glue catalog), on tables deploy.sh's step created, 
 another tool (pyiceberg). The embedded catalog with an s3:// output is the same S3 FileIO with the
 SQLite catalog of the local tests: not run here (docs/operations.md)."""
 
-import contextlib
-import io
-import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,6 +16,7 @@ import pytest
 
 import iam_check
 from bedrock_costs.deploy import iceberg_tables, role_policy
+from bedrock_costs.deploy.plan import Plan
 from helpers import (
     QUICK_JVM,
     aws_env,
@@ -89,15 +87,9 @@ ROLE = role_policy.RoleSettings(
 )
 
 
-def deploy_tables(env, stdin: dict, output: str = "s3://glue-costs/tables/") -> dict[str, str]:
-    """deploy.sh's table step (deploy.iceberg_tables.main, in this process: what deploy.sh
-    runs), with the moto_server's environment: {table: action}."""
-    tables = [
-        a
-        for t in ("invocations", "quarantine", "reconciliation", "allocations", "focus")
-        for a in ("--table", t)
-    ]
-    printed = io.StringIO()
+def deploy_tables(env, found: dict, output: str = "s3://glue-costs/tables/") -> dict[str, str]:
+    """deploy.sh's table step (deploy.iceberg_tables, in this process as deploy/apply.py runs
+    it) with the moto_server's environment, given the catalog's tables by name: {table: action}."""
     with pytest.MonkeyPatch.context() as patch:
         for name in (
             "AWS_ACCESS_KEY_ID",
@@ -106,11 +98,13 @@ def deploy_tables(env, stdin: dict, output: str = "s3://glue-costs/tables/") -> 
             "AWS_ENDPOINT_URL",
         ):
             patch.setenv(name, env[name])
-        patch.setattr(sys, "stdin", io.StringIO(json.dumps(stdin, default=str)))
-        with contextlib.redirect_stdout(printed):
-            code = iceberg_tables.main(["--output", output, "--database", "bedrock_costs", *tables])
-    assert code == 0
-    return {line.split("\t")[1]: line.split("\t")[0] for line in printed.getvalue().splitlines()}
+        planned = iceberg_tables.plan_tables(found, output)
+        iceberg_tables.apply_tables("bedrock_costs", planned, found, Plan(plan_dir=None))
+    return {p.table: p.action for p in planned}
+
+
+def tables_by_name(glue) -> dict[str, dict]:
+    return {t["Name"]: t for t in glue.get_tables(DatabaseName="bedrock_costs")["TableList"]}
 
 
 def hive_deployment(client, glue) -> None:
@@ -200,7 +194,7 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, spark, tmp_path):
     )
     glue = moto_client("glue", endpoint)
     hive_deployment(client, glue)
-    planned = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
+    planned = deploy_tables(env, tables_by_name(glue))
     assert planned == {
         "invocations": "migrate",
         **{t: "create" for t in ("quarantine", "reconciliation", "allocations", "focus")},
@@ -277,10 +271,10 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, spark, tmp_path):
     # the run's and the import's branches are gone; the tag is the reconciliation's (what it read)
     assert set(invocations.refs()) == {"main", "reconciled-2026-07"}
 
-    again = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
+    again = deploy_tables(env, tables_by_name(glue))
     assert set(again.values()) == {"unchanged"}
     glue.delete_table(DatabaseName="bedrock_costs", Name="invocations")  # a destroyed deployment
-    registered = deploy_tables(env, glue.get_tables(DatabaseName="bedrock_costs"))
+    registered = deploy_tables(env, tables_by_name(glue))
     assert registered["invocations"] == "register"
     assert calls() == priced and calls(import_.snapshot_id) == imported  # its history back
 

@@ -28,12 +28,9 @@ the reconciliation (per account, across tenants) needs an account or `all` grant
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-import json
 import re
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,64 +196,3 @@ def rules_table_input(table: str, location: str) -> dict:
             },
         },
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    """deploy.sh's helper. `check FILE`: validate, print the tenant tag and its column.
-    `write FILE --to DIR`: the rules CSVs, filters.jsonl (one TableData per line) and
-    grants.json (Lake Formation). `role-grants`: one BatchGrantPermissions request."""
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.access")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check").add_argument("file")
-    write = commands.add_parser("write")
-    write.add_argument("file")
-    write.add_argument("--to", required=True)
-    role = commands.add_parser("role-grants")
-    role.add_argument("--role-arn", required=True)
-    role.add_argument("--location-arn", required=True)
-    role.add_argument("--reader", action="append", default=[], help="a QuickSight principal")
-    for command in (write, role):
-        command.add_argument("--account", required=True)
-        command.add_argument("--database", required=True)
-    args = parser.parse_args(argv)
-    from bedrock_costs.deploy.lake_formation import (
-        data_cells_filters,
-        job_role_grants,
-        principal_grants,
-    )
-
-    if args.command == "role-grants":
-        from bedrock_costs.deploy.views import VIEWS
-
-        readable = ("invocations", "reconciliation", "allocations", "focus", *VIEWS)
-        batch = job_role_grants(
-            args.role_arn,
-            args.account,
-            args.database,
-            args.location_arn,
-            tuple(args.reader),
-            (*readable, *RULE_COLUMNS),
-        )
-        print(json.dumps(batch))
-        return 0
-    try:
-        access = load(args.file)
-    except UsageError as error:
-        print(error, file=sys.stderr)
-        return 2
-    if args.command == "check":
-        print(f"{access.tenant_tag}\t{access.tenant_column}")
-        return 0
-    folder = Path(args.to)
-    folder.mkdir(parents=True, exist_ok=True)
-    for table in RULE_COLUMNS:
-        (folder / f"{table}.csv").write_text(rules_csv(access, table), encoding="utf-8")
-    filters = data_cells_filters(access, args.account, args.database)
-    (folder / "filters.jsonl").write_text("".join(json.dumps(f) + "\n" for f in filters))
-    grants = principal_grants(access, args.account, args.database)
-    (folder / "grants.json").write_text(json.dumps(grants) if grants else "")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -7,21 +7,16 @@ shared; nothing reads them)."""
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import sys
+import shutil
 from pathlib import Path
 
-from bedrock_costs.deploy.plan import Plan, run_step
+from bedrock_costs.deploy import glue_wheels
+from bedrock_costs.deploy.access import RULE_COLUMNS, Access, rules_csv
+from bedrock_costs.deploy.glue_wheels import BundleError, digest
+from bedrock_costs.deploy.plan import Plan
 from bedrock_costs.io import aws
 
-
-def digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+UNIT_PRICES = "bedrock_unit_prices.csv"
 
 
 def upload(stage: Path, artifacts: str, plan: Plan) -> None:
@@ -43,15 +38,33 @@ def upload(stage: Path, artifacts: str, plan: Plan) -> None:
             s3.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": {"sha256": wanted}})
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.artifacts")
-    parser.add_argument("--from", dest="stage", type=Path, required=True)
-    parser.add_argument("--to", dest="artifacts", required=True, help="s3://bucket/prefix/")
-    parser.add_argument("--dry-run", action="store_true")
-    args = parser.parse_args(argv)
-    plan = Plan(dry_run=args.dry_run)
-    return run_step("s3", lambda: upload(args.stage, args.artifacts, plan))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def stage(
+    to: Path,
+    *,
+    home: Path,
+    pricing: Path,
+    wheel: Path,
+    modules: str,
+    cache: Path,
+    access: Access | None,
+) -> list[str]:
+    """Lay out the artifacts under `to` as they are deployed: wheels/<modules> (the package's
+    wheel and its locked dependencies, deploy/glue_wheels.py), jobs/ (the entry points of the
+    checkout `home`), pricing/ (the price table used and the unit prices) and, with an access
+    file, access/<table>/<table>.csv (the QuickSight rules tables' data). Returns what the jobs
+    rely on Glue 5.0 for."""
+    if not modules.endswith(".gluewheels.zip"):
+        raise BundleError(f"{modules}: Glue takes a zip of wheels named *.gluewheels.zip")
+    relied = glue_wheels.build(wheel, to / "wheels" / modules, cache)
+    (to / "jobs").mkdir()
+    for script in sorted((home / "jobs").glob("*.py")):
+        shutil.copyfile(script, to / "jobs" / script.name)
+    (to / "pricing").mkdir()
+    shutil.copyfile(pricing, to / "pricing" / "bedrock_prices.csv")
+    shutil.copyfile(home / "pricing" / UNIT_PRICES, to / "pricing" / UNIT_PRICES)
+    if access is not None:
+        for table in RULE_COLUMNS:
+            folder = to / "access" / table
+            folder.mkdir(parents=True)
+            (folder / f"{table}.csv").write_text(rules_csv(access, table), encoding="utf-8")
+    return relied

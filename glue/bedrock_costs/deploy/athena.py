@@ -10,14 +10,11 @@ to a location registered with Lake Formation).
 
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
-from bedrock_costs.contract.errors import EXIT_USAGE, UsageError
+from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.deploy import views
-from bedrock_costs.deploy.access import DEFAULT_TENANT_TAG
-from bedrock_costs.deploy.plan import Plan, await_state, run_step
+from bedrock_costs.deploy.plan import Plan, await_state
 from bedrock_costs.io import aws
 
 ENGINE = "Athena engine version 3"  # Iceberg tables and Lake Formation cell filters need it
@@ -126,37 +123,9 @@ def replace_views(athena: Any, database: str, workgroup: str, tenant_tag: str, p
         plan.say("replace", f"athena view {database}.{view}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`--check`: print the results folder, or a one-line error (exit 2) if it overlaps the
-    output. Else the workgroup and the views (plan lines; exit 1 with AWS's reason)."""
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.athena")
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--workgroup", required=True)
-    parser.add_argument("--prefix", required=True)
-    parser.add_argument("--output", required=True)
-    parser.add_argument("--results", default="", help="default: see the module's doc")
-    parser.add_argument("--tenant-tag", default=DEFAULT_TENANT_TAG)
-    parser.add_argument("--check", action="store_true", help="only check --results")
-    parser.add_argument("--dry-run", action="store_true")
-    args = parser.parse_args(argv)
-    results = args.results or default_results(args.output, args.prefix)
-    try:
-        check_results(results, args.output)
-    except UsageError as exc:
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.check:
-        print(results)
-        return 0
-    plan = Plan(dry_run=args.dry_run)
-
-    def step() -> None:
-        athena = aws.client("athena")
-        ensure_workgroup(athena, args.workgroup, args.prefix, results, plan)
-        replace_views(athena, args.database, args.workgroup, args.tenant_tag, plan)
-
-    return run_step("athena", step)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def ensure(
+    athena: Any, database: str, prefix: str, results: str, tenant_tag: str, plan: Plan
+) -> None:
+    """The workgroup (named as the deployment's prefix), then the views."""
+    ensure_workgroup(athena, prefix, prefix, results, plan)
+    replace_views(athena, database, prefix, tenant_tag, plan)

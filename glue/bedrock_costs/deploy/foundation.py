@@ -10,13 +10,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from typing import Any
 from urllib.parse import unquote
 
-from bedrock_costs.deploy.plan import Plan, run_step
+from bedrock_costs.deploy.plan import Plan
 from bedrock_costs.io import aws
 
 
@@ -77,24 +75,3 @@ def ensure_database(
         wanted["CreateTableDefaultPermissions"] = []
     if not plan.dry_run:
         glue.create_database(DatabaseInput=wanted)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.foundation")
-    for option in ("role", "prefix", "database", "policy", "trust"):
-        parser.add_argument(f"--{option}", required=True)
-    parser.add_argument("--lake-formation", action="store_true")
-    parser.add_argument("--dry-run", action="store_true")
-    args = parser.parse_args(argv)
-    plan = Plan(dry_run=args.dry_run)
-
-    def step() -> None:
-        policy, trust = json.loads(args.policy), json.loads(args.trust)
-        ensure_role(aws.client("iam"), args.role, args.prefix, policy, trust, plan)
-        ensure_database(aws.client("glue"), args.database, args.prefix, args.lake_formation, plan)
-
-    return run_step("iam", step)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,14 +11,11 @@ reconciliation after each successful cost run, the weekly maintenance.
 
 from __future__ import annotations
 
-import argparse
-import sys
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from bedrock_costs import config
-from bedrock_costs.deploy.plan import Plan, run_step
-from bedrock_costs.io import aws
+from bedrock_costs.deploy.plan import Plan
 from bedrock_costs.io.catalog_settings import glue_job_arguments
 
 COMPARED = (  # what GetJob returns of what is sent; JobRunQueuingEnabled moto drops: not compared
@@ -56,6 +53,10 @@ class Jobs:
 
     def name(self, job: str) -> str:
         return f"{self.prefix}-{job}"
+
+
+# deploy.sh's options for the settings above that have a default, and those defaults
+SETTINGS = {f.name.replace("_", "-"): f.default for f in fields(Jobs) if f.default is not MISSING}
 
 
 def definition(j: Jobs, job: str, script: str, settings: tuple, own: dict[str, str]) -> dict:
@@ -195,36 +196,6 @@ def ensure_triggers(glue: Any, wanted: dict[str, dict], plan: Plan) -> None:
                 glue.update_trigger(Name=name, TriggerUpdate=update)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.glue_jobs")
-    for option in (
-        "prefix",
-        "region",
-        "role-arn",
-        "database",
-        "artifacts",
-        "modules",
-        "logs",
-        "output",
-    ):
-        parser.add_argument(f"--{option}", required=True)
-    parser.add_argument("--cur", default="")
-    for option in ("glue-version", "worker-type", "schedule", "maintain-schedule"):
-        parser.add_argument(f"--{option}", required=True)
-    for option in ("workers", "timeout-minutes", "trailing-days"):
-        parser.add_argument(f"--{option}", required=True, type=int)
-    parser.add_argument("--dry-run", action="store_true")
-    args = vars(parser.parse_args(argv))
-    plan = Plan(dry_run=args.pop("dry_run"))
-    jobs = Jobs(**args)
-
-    def step() -> None:
-        glue = aws.client("glue")
-        ensure_jobs(glue, definitions(jobs), plan)
-        ensure_triggers(glue, triggers(jobs), plan)
-
-    return run_step("glue", step)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def ensure(glue: Any, jobs: Jobs, plan: Plan) -> None:
+    ensure_jobs(glue, definitions(jobs), plan)
+    ensure_triggers(glue, triggers(jobs), plan)

@@ -8,14 +8,13 @@ another tool added are kept), so redeploying changes only what deploy.sh defines
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
+from typing import Any
 
 from bedrock_costs.deploy import access
+from bedrock_costs.deploy.plan import Plan
 
 
-def plan(wanted: dict, existing: dict | None) -> tuple[str, dict]:
+def compare(wanted: dict, existing: dict | None) -> tuple[str, dict]:
     """create, update or unchanged, and the TableInput to send (existing extra columns kept)."""
     if existing is None:
         return "create", wanted
@@ -31,29 +30,18 @@ def plan(wanted: dict, existing: dict | None) -> tuple[str, dict]:
     return ("unchanged" if have == wanted else "update"), wanted
 
 
-def _existing(found: dict, table: str) -> dict | None:
-    """The table's current definition from GetTable ({"Table"}) or GetTables ({"TableList"})."""
-    if "Table" in found:
-        return found["Table"] if found["Table"].get("Name") == table else None
-    return next((t for t in found.get("TableList") or [] if t.get("Name") == table), None)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Print `action<TAB>table<TAB>table-input-json`, one line per --table (one process for
-    all: each start costs the deploy a fraction of a second); the catalog's current
-    definitions (a GetTable or GetTables response) come on stdin."""
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.glue_tables")
-    parser.add_argument("--table", required=True, action="append", choices=access.RULE_COLUMNS)
-    parser.add_argument("--rules-root", required=True, help="s3:// folder of the tables' folders")
-    args = parser.parse_args(argv)
-    text = sys.stdin.read().strip()
-    current = json.loads(text) if text else None
-    for table in args.table:
-        wanted = access.rules_table_input(table, f"{args.rules_root}{table}/")
-        action, wanted = plan(wanted, _existing(current, table) if current else None)
-        print(f"{action}\t{table}\t{json.dumps(wanted)}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def ensure_rules_tables(
+    glue: Any, database: str, found: dict[str, dict], rules_root: str, steps: Plan
+) -> None:
+    """The access file's rules tables over their folders under `rules_root` (s3://…/),
+    given the catalog's definitions by name: created, updated or left alone."""
+    for table in access.RULE_COLUMNS:
+        wanted = access.rules_table_input(table, f"{rules_root}{table}/")
+        action, wanted = compare(wanted, found.get(table))
+        steps.say(action, f"glue table {database}.{table}")
+        request = {"DatabaseName": database, "TableInput": wanted}
+        if action == "update":
+            steps.record("glue", "UpdateTable", request)
+        if steps.dry_run or action == "unchanged":
+            continue
+        (glue.create_table if action == "create" else glue.update_table)(**request)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import email.parser
+import hashlib
 import json
 import os
 import subprocess
@@ -32,8 +33,6 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
-
-from bedrock_costs.deploy.artifacts import digest
 
 DATA = resources.files("bedrock_costs.deploy") / "glue5"
 # Glue 5.0 workers: Amazon Linux 2023, glibc 2.34, x86_64 (pip matches each platform tag as
@@ -58,6 +57,14 @@ GLUE_MARKERS: dict[str, str] = {
 
 class BundleError(Exception):
     """The bundle would not install or would replace a Glue library: one line, exit 2."""
+
+
+def digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
 
 
 @dataclass(frozen=True)

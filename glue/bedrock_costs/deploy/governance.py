@@ -17,12 +17,10 @@ views are made, this step:
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from typing import Any
 
-from bedrock_costs.deploy.plan import DeployError, Plan, run_step
+from bedrock_costs.deploy.plan import DeployError, Plan
 from bedrock_costs.io import aws
 
 EVERYONE = "IAM_ALLOWED_PRINCIPALS"  # Lake Formation's name for "IAM policies decide"
@@ -168,20 +166,3 @@ def enforce(account: str, database: str, role_arn: str, plan: Plan) -> None:
     if failed := _batch(lf, "BatchGrantPermissions", account, grants, plan):
         messages = "; ".join(f.get("Error", {}).get("ErrorMessage", json.dumps(f)) for f in failed)
         raise DeployError(f"lake formation grants: {messages}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.governance")
-    parser.add_argument("--account", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--role-arn", required=True)
-    parser.add_argument("--dry-run", action="store_true")
-    args = parser.parse_args(argv)
-    plan = Plan(dry_run=args.dry_run)
-    return run_step(
-        "lake formation", lambda: enforce(args.account, args.database, args.role_arn, plan)
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,20 +17,21 @@ An Iceberg table somewhere else than `<output><table>/` is refused (exit 2): dat
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
+from dataclasses import dataclass
 from typing import Any
 
 from bedrock_costs.contract import schemas
+from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.contract.schemas import TABLE_PROPERTIES
+from bedrock_costs.deploy.plan import Plan
 from bedrock_costs.io import locations
 
 TABLES = ("invocations", "quarantine", "reconciliation", "allocations", "focus")
 COMMENT_LIMIT = 255  # Glue's column comment limit: the catalogs copy each field's doc into Glue
 
 
-class Refused(Exception):
+class Refused(UsageError):
     """A table deploy.sh will not change (said in one line, exit 2)."""
 
 
@@ -204,37 +205,36 @@ def apply(
                     update.add_column(name, StringType())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print `action<TAB>table<TAB>detail` per --table, and (without --dry-run) do it; the
-    catalog's current definitions (a GetTables response) come on stdin."""
-    import json
-
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.iceberg_tables")
-    parser.add_argument("--table", required=True, action="append", choices=TABLES)
-    parser.add_argument("--output", required=True, help="the tables' s3:// root")
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--tag-column", action="append", default=[], help="declare this column")
-    parser.add_argument("--dry-run", action="store_true")
-    args = parser.parse_args(argv)
-    text = sys.stdin.read().strip()
-    found = {t["Name"]: t for t in (json.loads(text).get("TableList") or [])} if text else {}
-    glue = None if args.dry_run else catalog(os.environ)
-    try:
-        planned = []
-        for table in args.table:
-            declared = tuple(args.tag_column) if table == "invocations" else ()
-            location = f"{args.output.rstrip('/')}/{table}"
-            action, detail = plan(found.get(table), table, location, declared)
-            planned.append((table, action, detail, location, declared))
-    except Refused as exc:
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return 2
-    for table, action, detail, location, declared in planned:
-        if glue is not None and action != "unchanged":
-            apply(glue, args.database, table, action, location, declared, found.get(table))
-        print(f"{action}\t{table}\t{detail}", flush=True)
-    return 0
+@dataclass(frozen=True)
+class Planned:
+    table: str
+    action: str
+    detail: str  # a metadata file, the columns added
+    location: str
+    declared: tuple[str, ...]  # the columns deploy.sh declares on it
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def plan_tables(
+    found: dict[str, dict], output: str, tag_columns: tuple[str, ...] = ()
+) -> list[Planned]:
+    """Every output table's action, given the catalog's definitions by name; `tag_columns`
+    declared on `invocations`. Raises Refused before anything is done."""
+    planned = []
+    for table in TABLES:
+        declared = tag_columns if table == "invocations" else ()
+        location = f"{output.rstrip('/')}/{table}"
+        action, detail = plan(found.get(table), table, location, declared)
+        planned.append(Planned(table, action, detail, location, declared))
+    return planned
+
+
+def apply_tables(
+    database: str, planned: list[Planned], found: dict[str, dict], steps: Plan
+) -> None:
+    """Carry out the planned actions (none with a dry run), one plan line per table."""
+    glue = None if steps.dry_run else catalog(os.environ)
+    for p in planned:
+        if glue is not None and p.action != "unchanged":
+            apply(glue, database, p.table, p.action, p.location, p.declared, found.get(p.table))
+        detail = f": {p.detail}" if p.detail else ""
+        steps.say(p.action, f"glue table {database}.{p.table} (iceberg{detail})")

@@ -16,12 +16,10 @@ whether the data source reached Athena, or a dashboard version was built, shows 
 
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
 from bedrock_costs.deploy import quicksight
-from bedrock_costs.deploy.plan import Plan, await_state, run_step
+from bedrock_costs.deploy.plan import Plan, await_state
 from bedrock_costs.io import aws
 
 SUCCEEDED = {"CREATION_SUCCESSFUL", "UPDATE_SUCCESSFUL"}
@@ -136,24 +134,10 @@ def apply_dashboard(qs: Any, create: dict, update: dict, permissions: dict, plan
     plan.say("update", f"quicksight dashboard {board} (version {version} published)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.quicksight_apply")
-    quicksight.add_arguments(parser)
-    parser.add_argument("--dry-run", action="store_true")
-    args = parser.parse_args(argv)
-    found = quicksight.requests_from(args)
-    plan = Plan(dry_run=args.dry_run)
-
-    def step() -> None:
-        qs = aws.client("quicksight")
-        apply_source(qs, *found.source, plan)
-        for create, update in found.data_sets:
-            apply_data_set(qs, create, update, plan)
-        if found.dashboard is not None:
-            apply_dashboard(qs, *found.dashboard, plan)
-
-    return run_step("quicksight", step)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def apply(qs: Any, found: quicksight.Requests, plan: Plan) -> None:
+    """The data source, then each dataset, then the dashboard (when asked for)."""
+    apply_source(qs, *found.source, plan)
+    for create, update in found.data_sets:
+        apply_data_set(qs, create, update, plan)
+    if found.dashboard is not None:
+        apply_dashboard(qs, *found.dashboard, plan)

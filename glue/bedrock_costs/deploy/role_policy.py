@@ -16,20 +16,17 @@ What the jobs may do, and why each grant has its shape (docs/deploy.md, "The job
 The trust policy lets Glue assume the role, for this account only where Glue says which
 account it acts for (`aws:SourceAccount`, IfExists: docs/deploy.md says why).
 
-`python -m bedrock_costs.deploy.role_policy` prints both for deploy.sh; an invalid location is
+deploy.sh (deploy/apply.py) makes the policy before it writes anything: an invalid location is
 a one-line error, exit 2.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bedrock_costs.contract.errors import EXIT_USAGE, UsageError
+from bedrock_costs.contract.errors import UsageError
 
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 KEY_SEGMENT = re.compile(r"[A-Za-z0-9!_.'()=@+,;:-]+")  # S3's safe characters, * excepted
@@ -215,53 +212,35 @@ def trust_policy(account: str) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the role's policy (or, with --trust, its trust policy) as one line of JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bedrock_costs.deploy.role_policy")
-    parser.add_argument("--account", required=True)
-    parser.add_argument("--region", required=True)
-    parser.add_argument("--prefix", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--logs", required=True)
-    parser.add_argument("--output", required=True)
-    parser.add_argument("--artifacts", required=True)
-    parser.add_argument("--cur", default="")
-    parser.add_argument("--lake-formation", action="store_true")
-    parser.add_argument("--kms-key", action="append", default=[], help="a key ARN to use")
-    parser.add_argument(
-        "--detect-kms", action="store_true", help="also each bucket's default encryption key"
+def deployed(
+    account: str,
+    region: str,
+    prefix: str,
+    database: str,
+    places: dict[str, str],
+    *,
+    lake_formation: bool = False,
+    kms_keys: tuple[str, ...] = (),
+    detect_kms: bool = True,
+) -> RoleSettings:
+    """The settings of the role deploy.sh makes: `places` the s3:// folders by name (logs,
+    output, artifacts and, with a CUR, cur), each validated; the KMS keys given and, with
+    `detect_kms`, each bucket's default key. A UsageError names what is wrong."""
+    where = {name: location(f"--{name}", uri) for name, uri in places.items()}
+    read_keys, write_keys = _keys(where, kms_keys, detect_kms)
+    return RoleSettings(
+        account=account,
+        region=region,
+        prefix=prefix,
+        database=database,
+        logs=where["logs"],
+        output=where["output"],
+        artifacts=where["artifacts"],
+        cur=where.get("cur"),
+        lake_formation=lake_formation,
+        read_keys=read_keys,
+        write_keys=write_keys,
     )
-    parser.add_argument("--trust", action="store_true")
-    args = parser.parse_args(argv)
-    if args.trust:
-        print(json.dumps(trust_policy(args.account)))
-        return 0
-    try:
-        places = {
-            "logs": location("--logs", args.logs),
-            "output": location("--output", args.output),
-            "artifacts": location("--artifacts", args.artifacts),
-            **({"cur": location("--cur", args.cur)} if args.cur else {}),
-        }
-        read_keys, write_keys = _keys(places, tuple(args.kms_key), args.detect_kms)
-        settings = RoleSettings(
-            account=args.account,
-            region=args.region,
-            prefix=args.prefix,
-            database=args.database,
-            logs=places["logs"],
-            output=places["output"],
-            artifacts=places["artifacts"],
-            cur=places.get("cur"),
-            lake_formation=args.lake_formation,
-            read_keys=read_keys,
-            write_keys=write_keys,
-        )
-    except UsageError as exc:
-        print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(json.dumps(role_policy(settings)))
-    return 0
 
 
 def _keys(
@@ -284,7 +263,3 @@ def _keys(
             if key:
                 (write if name == "output" else read).append(key)
     return tuple(dict.fromkeys(read)), tuple(dict.fromkeys(write))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
