@@ -279,27 +279,29 @@ def test_bad_arguments_are_one_line_errors(aws):
     assert state(aws) == before  # nothing written
 
 
-def apply_in_process(aws, monkeypatch, *argv: str) -> int:
-    """deploy/apply.py as deploy.sh runs it, in this process (its options as deploy.sh passes
-    them), against the module's moto_server."""
-    for name, value in aws["env"].items():
+def apply_in_process(aws, monkeypatch, *argv: str, **env: str) -> int:
+    """deploy/apply.py in this process, with the options deploy.sh passes it for `argv` (the
+    same names: FULL, --lake-formation, --dry-run…), against the module's moto_server; `env`
+    as deploy(). The plan lines go to stdout (capsys)."""
+    for name, value in {**aws["env"], **env}.items():
         if name.startswith(("AWS_", "BC_")):
             monkeypatch.setenv(name, value)
-    options = {
-        "--account": "123456789012",
-        "--region": "us-east-1",
-        "--prefix": "bedrock-costs",
-        "--database": "bedrock_costs",
-        "--logs": LOGS,
-        "--output": OUTPUT,
-        "--artifacts": f"{OUTPUT}_deploy/",
-        "--home": str(ROOT),
-        "--pricing": str(ROOT / "pricing" / "bedrock_prices.csv"),
-        "--wheel": aws["env"]["BC_WHEEL"],
-        "--wheel-cache": str(Path.home() / ".cache" / "bedrock-costs" / "glue-wheels"),
-    }
-    given = dict(zip(argv[::2], argv[1::2], strict=True))
-    return apply.main([part for item in {**options, **given}.items() for part in item])
+    defaults = [
+        *("--account", "123456789012", "--region", "us-east-1", "--prefix", "bedrock-costs"),
+        *("--database", "bedrock_costs", "--artifacts", f"{OUTPUT}_deploy/", "--home", str(ROOT)),
+        *("--pricing", str(ROOT / "pricing" / "bedrock_prices.csv")),
+        *("--wheel", aws["env"]["BC_WHEEL"], "--access", {**aws["env"], **env}["BC_ACCESS"]),
+        *("--wheel-cache", str(Path.home() / ".cache" / "bedrock-costs" / "glue-wheels")),
+    ]
+    return apply.main([*defaults, *argv])
+
+
+def applied(aws, monkeypatch, capsys, *argv: str, **env: str) -> str:
+    """apply_in_process that must succeed: its plan lines."""
+    code = apply_in_process(aws, monkeypatch, *argv, **env)
+    printed = capsys.readouterr()
+    assert code == 0, printed.err[-3000:]
+    return printed.out
 
 
 def test_a_table_elsewhere_refuses_the_deploy_before_anything_is_written(aws, monkeypatch, capsys):
@@ -317,7 +319,7 @@ def test_a_table_elsewhere_refuses_the_deploy_before_anything_is_written(aws, mo
         },
     )
     before = state(aws)
-    code = apply_in_process(aws, monkeypatch, "--database", "elsewhere")
+    code = apply_in_process(aws, monkeypatch, *FULL, "--database", "elsewhere")
     (line,) = capsys.readouterr().err.splitlines()
     assert code == 2
     assert line.startswith("deploy.sh: error: glue table focus is an Iceberg table at s3://old/f")
@@ -325,9 +327,9 @@ def test_a_table_elsewhere_refuses_the_deploy_before_anything_is_written(aws, mo
     glue.delete_database(Name="elsewhere")
 
 
-def test_dry_run_plans_everything_and_creates_nothing(aws):
+def test_dry_run_plans_everything_and_creates_nothing(aws, monkeypatch, capsys):
     before = state(aws)
-    planned = actions(deploy(aws, *FULL, "--dry-run").stdout)
+    planned = actions(applied(aws, monkeypatch, capsys, *FULL, "--dry-run"))
     assert planned == {
         **{f"s3 object s3://bc-out/{key}": "create" for key in ARTIFACTS},
         "iam role bedrock-costs-glue-jobs (inline policy bedrock-costs-access)": "create",
@@ -579,23 +581,27 @@ def test_deploy_creates_each_resource_as_configured(aws):
     } in policy["Statement"]
 
 
-def test_changed_settings_are_planned_as_updates_the_api_accepts(aws, tmp_path):
+def test_changed_settings_are_planned_as_updates_the_api_accepts(
+    aws, tmp_path, monkeypatch, capsys
+):
     """What a redeploy sends (QuickSight updates, new settings, Lake Formation with an IAM
     principal in the access file), as a dry run recording every request."""
     access = aws["env"]["BC_ACCESS"].replace("access.toml", "access-iam.toml")
-    changed = deploy(
+    changed = applied(
         aws,
+        monkeypatch,
+        capsys,
         *FULL,
         *("--workers", "4", "--trailing-days", "5", "--lake-formation", "--access", access),
         "--dry-run",
         BC_PLAN_DIR=str(tmp_path),
     )
-    planned = actions(changed.stdout)
+    planned = actions(changed)
     assert planned["glue job bedrock-costs-invocation-costs"] == "update"
     assert planned["glue trigger bedrock-costs-daily-costs"] == "update"
     # the dry run's diff: each changed value under its resource's line
     job, trigger = (
-        changed.stdout.split(f"  update     glue {what}\n", 1)[1].split("\n", 1)[0].strip()
+        changed.split(f"  update     glue {what}\n", 1)[1].split("\n", 1)[0].strip()
         for what in ("job bedrock-costs-invocation-costs", "trigger bedrock-costs-daily-costs")
     )
     assert job == "NumberOfWorkers: 2 → 4"
@@ -659,7 +665,9 @@ def iceberg_catalog(aws):
     return glue_tables_reader(aws["env"]["AWS_ENDPOINT_URL"])
 
 
-def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aws):
+def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(
+    aws, monkeypatch, capsys
+):
     from pyiceberg.types import StringType
 
     table = iceberg_catalog(aws).load_table("bedrock_costs.invocations")
@@ -667,7 +675,7 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
         update.add_column("tag_team", StringType())
     before = state(aws)
     jobs = aws["glue"].get_jobs()["Jobs"]
-    again = actions(deploy(aws, *FULL, "--lake-formation").stdout)
+    again = actions(applied(aws, monkeypatch, capsys, *FULL, "--lake-formation"))
     changed = {
         k: v
         for k, v in again.items()
@@ -683,10 +691,11 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(aw
     assert names[-1] == "tag_team"
 
 
-def test_a_deploy_without_the_access_file_is_refused_once_rows_are_restricted(aws):
-    done = deploy(aws, *FULL, "--dry-run", check=False, BC_ACCESS="")
-    assert done.returncode == 2
-    assert done.stderr.strip() == (
+def test_a_deploy_without_the_access_file_is_refused_once_rows_are_restricted(
+    aws, monkeypatch, capsys
+):
+    assert apply_in_process(aws, monkeypatch, *FULL, "--dry-run", BC_ACCESS="") == 2
+    assert capsys.readouterr().err.strip() == (
         "deploy.sh: error: this deployment has row-level security: pass its --access file "
         "(a deploy without it would show every row)"
     )
