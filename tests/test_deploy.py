@@ -346,8 +346,8 @@ def test_dry_run_plans_everything_and_creates_nothing(aws, monkeypatch, capsys):
         "glue trigger bedrock-costs-reconcile-after-costs": "create",
         "glue trigger bedrock-costs-weekly-maintain": "create",
         "quicksight data source bedrock-costs-athena": "create",
-        **{f"quicksight dataset {d}": "create/update" for d in DATASETS},
-        "quicksight dashboard bedrock-costs-costs": "create/update",
+        **{f"quicksight dataset {d}": "create" for d in DATASETS},
+        "quicksight dashboard bedrock-costs-costs": "create",
     }
     assert state(aws) == before == EMPTY
 
@@ -616,10 +616,11 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(
     (trigger,) = glue["UpdateTrigger"]
     assert trigger["TriggerUpdate"]["Actions"][0]["Arguments"] == {"--trailing_days": "5"}
     requests = requests_in(tmp_path, "quicksight")
+    # (moto has no DescribeDataSet or DescribeDashboardDefinition: every dataset and the
+    # dashboard are planned as created; the update path: test_deploy_quicksight)
     assert sorted(r["DataSetId"] for r in requests["CreateDataSet"]) == sorted(DATASETS)
-    assert sorted(r["DataSetId"] for r in requests["UpdateDataSet"]) == sorted(DATASETS)
-    assert [r["DashboardId"] for r in requests["UpdateDashboard"]] == ["bedrock-costs-costs"]
-    readers = requests["UpdateDashboardPermissions"][0]["GrantPermissions"]
+    (board,) = requests["CreateDashboard"]
+    readers = board["Permissions"]
     assert [r["Principal"].rsplit(":", 1)[1] for r in readers] == [
         "group/default/finops",
         "group/default/acme-analysts",
@@ -642,7 +643,7 @@ def test_changed_settings_are_planned_as_updates_the_api_accepts(
     assert {e["Principal"]["DataLakePrincipalIdentifier"] for e in principal_grants["Entries"]} == {
         "arn:aws:iam::123456789012:role/acme-athena"
     }
-    assert [r["DataSourceId"] for r in requests["UpdateDataSource"]] == ["bedrock-costs-athena"]
+    assert "UpdateDataSource" not in requests  # the data source as deployed: unchanged
     source = moto_client("quicksight", aws["env"]["AWS_ENDPOINT_URL"]).describe_data_source(
         AwsAccountId="123456789012", DataSourceId="bedrock-costs-athena"
     )
@@ -683,7 +684,7 @@ def test_a_second_deploy_changes_nothing_and_keeps_tag_columns_the_jobs_added(
     }
     # the artifacts too: the same code makes the same zip of wheels, byte for byte
     assert set(changed.values()) == {"unchanged"} and len(changed) == 19 + len(ARTIFACTS), changed
-    assert again["quicksight data source bedrock-costs-athena"] == "update"  # in place, same id
+    assert again["quicksight data source bedrock-costs-athena"] == "unchanged"
     assert state(aws) == before and aws["glue"].get_jobs()["Jobs"] == jobs
     names = [
         f.name for f in iceberg_catalog(aws).load_table("bedrock_costs.invocations").schema().fields

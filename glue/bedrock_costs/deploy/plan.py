@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 WAIT_SECONDS = 600.0
+SHOWN = 20  # changed values an update line shows
 
 
 def poll_seconds() -> float:
@@ -38,11 +39,17 @@ class Plan:
     def say(self, action: str, what: str) -> None:
         print(f"  {action:<10} {what}", flush=True)
 
-    def update(self, what: str, have: dict, want: dict, fields: tuple[str, ...]) -> None:
-        """An `update` plan line, then what changes, one indented line per changed value."""
+    def update(
+        self, what: str, have: dict, want: dict, fields: tuple[str, ...], *, sent: bool = False
+    ) -> None:
+        """An `update` plan line, then what changes, one indented line per changed value (at
+        most SHOWN of them, then how many more); `sent`: as `changes`."""
         self.say("update", what)
-        for change in changes(have, want, fields):
+        found = changes(have, want, fields, sent=sent)
+        for change in found[:SHOWN]:
             print(f"  {'':<10}   {change}", flush=True)
+        if len(found) > SHOWN:
+            print(f"  {'':<10}   … and {len(found) - SHOWN} more", flush=True)
 
     def record(self, service: str, operation: str, params: dict) -> None:
         """Write an API request's parameters for the tests (botocore's model checks them)."""
@@ -51,24 +58,26 @@ class Plan:
             (self.plan_dir / name).write_text(json.dumps(params, default=str))
 
 
-def changes(have: dict, want: dict, fields: tuple[str, ...]) -> list[str]:
+def changes(have: dict, want: dict, fields: tuple[str, ...], *, sent: bool = False) -> list[str]:
     """What an update changes, as `path: old → new` (into dicts and same-length lists, so a
-    job's argument shows as `DefaultArguments.--trailing_days: 3 → 5`)."""
+    job's argument shows as `DefaultArguments.--trailing_days: 3 → 5`). With `sent`, only what
+    `want` sends is compared: keys the service added to what it stores (its defaults) are not a
+    change."""
     found: list[str] = []
     for name in fields:
-        _diff(name, have.get(name), want.get(name), found)
+        _diff(name, have.get(name), want.get(name), found, sent)
     return found
 
 
-def _diff(path: str, old: Any, new: Any, found: list[str]) -> None:
+def _diff(path: str, old: Any, new: Any, found: list[str], sent: bool) -> None:
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            _diff(f"{path}.{key}", old.get(key), new.get(key), found)
+        for key in sorted(new if sent else set(old) | set(new)):
+            _diff(f"{path}.{key}", old.get(key), new.get(key), found, sent)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for n, (a, b) in enumerate(zip(old, new, strict=True)):
-            _diff(f"{path}[{n}]", a, b, found)
+            _diff(f"{path}[{n}]", a, b, found, sent)
     else:
         found.append(f"{path}: {_shown(old)} → {_shown(new)}")
 
