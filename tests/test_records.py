@@ -59,6 +59,48 @@ def test_parse_records_names_the_quarantine_reason_of_each_bad_line(spark):
     assert set(r for r in reasons(spark, lines) if r) <= set(QUARANTINE_REASONS)
 
 
+def test_a_line_is_strict_json_and_an_exact_rfc3339_instant_or_it_is_quarantined(spark):
+    """Spark's JSON and timestamp parsing are lenient; the product is not (issue 17): single
+    quotes and NaN are not JSON, '2026' and '12:00:00' are not instants (Spark read them as
+    2026-01-01 and as today, so a re-run changed the table), an instant needs its offset and a
+    year a Bedrock call can have, and a counter stays below a billion (an 18-digit count made
+    sum(input_tokens) wrap negative)."""
+    good = json.dumps(record("ok", inp=5))
+    lines = [
+        good.replace('"', "'"),
+        good.replace('"inputTokenCount": 5', '"inputTokenCount": NaN'),
+        *(
+            record("t", ts=ts)
+            for ts in (
+                "2026",
+                "12:00:00",
+                "2026-07-14T10:15:00",  # no offset
+                "2026-07-14 10:15:00Z",
+                "1899-12-31T23:59:59Z",
+                "10000-01-01T00:00:00Z",
+                "2100-01-01T00:00:00Z",
+            )
+        ),
+        record("big", inp=1_000_000_000),
+        record("lower", ts="2026-07-14t10:15:00.5z"),  # RFC 3339 allows either case
+        record("edge", inp=999_999_999, ts="2099-12-31T23:59:59+00:00"),
+    ]
+    parsed = parse(spark, lines)
+    assert [r.quarantine_reason for r in parsed] == [
+        "malformed_json",
+        "malformed_json",
+        *["bad_timestamp"] * 7,
+        "bad_token_count",
+        None,
+        None,
+    ]
+    assert parsed[-2].event_time == datetime(2026, 7, 14, 10, 15, 0, 500000)
+    assert (parsed[-1].input_tokens, parsed[-1].event_time) == (
+        999_999_999,
+        datetime(2099, 12, 31, 23, 59, 59),
+    )
+
+
 def test_parse_records_keeps_raw_text_only_for_quarantined_lines(spark):
     rows = parse(spark, [record("ok", inp=1), "{broken"])
     assert rows[0].raw_record is None

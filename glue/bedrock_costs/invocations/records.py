@@ -24,7 +24,17 @@ from bedrock_costs.contract.vocabulary import (
 )
 
 _RECORD_TYPE = "ModelInvocationLog"
-_WHOLE_NUMBER = r"^\d{1,18}$"
+# A token counter: a whole number below a billion (no call comes near; sums of a billion rows of
+# them still fit a bigint, where an 18-digit count made sum(input_tokens) wrap negative)
+_WHOLE_NUMBER = r"^\d{1,9}$"
+# RFC 3339 date-time exactly ('t' and 'z' in either case, as RFC 3339 allows): not '2026' or
+# '12:00:00' (which Spark's lenient parsing read as 2026-01-01 and today), not without an offset
+_RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+# the instants a Bedrock call can have (Bedrock began in 2023): outside, a clock or a record is
+# wrong (before 1900 Parquet cannot even write it as the tables do; year 10000 no date can hold)
+_EARLIEST, _LATEST = "2000-01-01 00:00:00", "2100-01-01 00:00:00"
+# JSON as RFC 8259 has it (Spark's reader allows single-quoted strings and NaN by default)
+_STRICT = {"mode": "PERMISSIVE", "allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
 _NEGATIVE_NUMBER = r"^-\d+$"
 _METADATA_TYPE = "map<string,string>"
 _CACHE_DETAILS = "array<struct<ttl:string,inputTokens:bigint>>"
@@ -34,7 +44,7 @@ _DATED_PATH = r"/BedrockModelInvocationLogs/[^/]+/(\d{4})/(\d{2})/(\d{2})/\d{2}/
 def parse_records(lines: DataFrame) -> DataFrame:
     """One row per line: contract-named fields, line_hash, quarantine_reason, raw_record."""
     read_schema = schemas.load("log_record").spark_type()
-    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": "_corrupt_record"}
+    options = {"columnNameOfCorruptRecord": "_corrupt_record", **_STRICT}
     parsed = lines.select(
         "value", "source_file", F.from_json("value", read_schema, options).alias("r")
     )
@@ -45,7 +55,7 @@ def parse_records(lines: DataFrame) -> DataFrame:
         "cache_read_tokens": r["input"]["cacheReadInputTokenCount"],
         "cache_write_tokens": r["input"]["cacheWriteInputTokenCount"],
     }
-    event_time = F.try_to_timestamp(r["timestamp"])
+    event_time = _event_time(r["timestamp"])
     metadata = F.from_json(r["requestMetadata"], _METADATA_TYPE)
     reason = _quarantine_reason(r, event_time, metadata, list(counters.values()))
     cache_write = _token_count(counters["cache_write_tokens"])
@@ -89,7 +99,7 @@ def _quarantine_reason(
     r: Column, event_time: Column, metadata: Column, counters: list[Column]
 ) -> Column:
     is_corrupt = r["_corrupt_record"].isNotNull()
-    is_json = F.get_json_object(r["_corrupt_record"], "$").isNotNull()
+    is_json = _one_json_value(r["_corrupt_record"])
     has_no_identity = (
         r["requestId"].isNull()
         & r["timestamp"].isNull()
@@ -111,6 +121,23 @@ def _quarantine_reason(
         .when(has_bad_count, _reason("bad_token_count"))
         .when(has_bad_metadata, _reason("bad_request_metadata"))
     )
+
+
+def _one_json_value(text: Column) -> Column:
+    """Whether the text is exactly one JSON value, strictly (read as the one element of an
+    array: trailing text, a second value, single quotes or NaN make it not). Only evaluated
+    for the lines the record schema could not read."""
+    wrapped = F.from_json(F.concat(F.lit("["), text, F.lit("]")), "array<string>", _STRICT)
+    return F.coalesce(F.size(wrapped) == 1, F.lit(False))
+
+
+def _event_time(text: Column) -> Column:
+    """The record's instant, or null (bad_timestamp) unless RFC 3339 and in the sane range."""
+    parsed = F.when(text.rlike(_RFC3339), F.try_to_timestamp(F.upper(text)))
+    within = (parsed >= F.lit(_EARLIEST).cast("timestamp")) & (
+        parsed < F.lit(_LATEST).cast("timestamp")
+    )
+    return F.when(within, parsed)
 
 
 def _reason(name: str) -> Column:
