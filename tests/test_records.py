@@ -60,13 +60,16 @@ def test_parse_records_names_the_quarantine_reason_of_each_bad_line(spark):
 
 
 def test_a_line_is_strict_json_and_an_exact_rfc3339_instant_or_it_is_quarantined(spark):
-    """Spark's JSON and timestamp parsing are lenient; the product is not (issue 17): single
-    quotes and NaN are not JSON, '2026' and '12:00:00' are not instants (Spark read them as
+    """Spark's JSON and timestamp parsing are lenient; the product is not (issue 17): a line is
+    one JSON value (Spark read the first record and dropped what followed), single quotes and
+    NaN are not JSON, '2026' and '12:00:00' are not instants (Spark read them as
     2026-01-01 and as today, so a re-run changed the table), an instant needs its offset and a
     year a Bedrock call can have, and a counter stays below a billion (an 18-digit count made
     sum(input_tokens) wrap negative)."""
     good = json.dumps(record("ok", inp=5))
     lines = [
+        good + json.dumps(record("second", inp=7)),  # the second record was dropped, unseen
+        good + " garbage",  # was written as a call
         good.replace('"', "'"),
         good.replace('"inputTokenCount": 5', '"inputTokenCount": NaN'),
         *(
@@ -87,8 +90,7 @@ def test_a_line_is_strict_json_and_an_exact_rfc3339_instant_or_it_is_quarantined
     ]
     parsed = parse(spark, lines)
     assert [r.quarantine_reason for r in parsed] == [
-        "malformed_json",
-        "malformed_json",
+        *["malformed_json"] * 4,
         *["bad_timestamp"] * 7,
         "bad_token_count",
         None,
