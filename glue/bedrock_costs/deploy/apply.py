@@ -27,8 +27,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +48,7 @@ from bedrock_costs.deploy import (
     role_policy,
 )
 from bedrock_costs.deploy.glue_wheels import BundleError
-from bedrock_costs.deploy.plan import DeployError, Plan
+from bedrock_costs.deploy.plan import DeployError, Plan, step
 from bedrock_costs.io import aws
 
 
@@ -113,19 +111,6 @@ def catalog_tables(glue: Any, database: str) -> dict[str, dict]:
         if not aws.is_missing(exc):
             raise
     return found
-
-
-@contextmanager
-def step(service: str) -> Iterator[None]:
-    """One step: an error AWS answered becomes a DeployError naming the service."""
-    try:
-        yield
-    except DeployError:
-        raise
-    except Exception as exc:
-        if aws.error_code(exc) is None:
-            raise
-        raise DeployError(f"{service}: {exc}") from exc
 
 
 def deploy(args: argparse.Namespace, plan: Plan) -> None:

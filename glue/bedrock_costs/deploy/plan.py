@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,21 +115,30 @@ def await_state(
         time.sleep(poll_seconds() if poll is None else poll)
 
 
-def run_step(service: str, step: Callable[[], None]) -> int:
+@contextmanager
+def step(service: str) -> Iterator[None]:
+    """One deploy step: an error AWS answered becomes a DeployError naming the service."""
+    from bedrock_costs.io import aws
+
+    try:
+        yield
+    except DeployError:
+        raise
+    except Exception as exc:
+        if aws.error_code(exc) is None:
+            raise
+        raise DeployError(f"{service}: {exc}") from exc
+
+
+def run_step(service: str, action: Callable[[], None]) -> int:
     """Run a deploy step for its command line: 0, or 1 with one line on stderr for a
     DeployError or an error AWS answered (its code and message), never a trace for those."""
     import sys
 
-    from bedrock_costs.io import aws
-
     try:
-        step()
+        with step(service):
+            action()
     except DeployError as exc:
         print(f"deploy.sh: error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        if aws.error_code(exc) is None:
-            raise
-        print(f"deploy.sh: error: {service}: {exc}", file=sys.stderr)
         return 1
     return 0
