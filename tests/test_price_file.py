@@ -73,6 +73,10 @@ def test_load_prices_accepts_only_required_columns(tmp_path):
         ({"routing": "cross_region"}, "routing", "in_region, geo, global"),
         ({"tier": "reserved"}, "tier", "standard, priority, flex, batch"),
         ({"min_input_tokens": "-5"}, "min_input_tokens", "whole number"),
+        # '²'.isdigit() is True and int('²') raises; a count past a bigint passed validation
+        # and crashed the job after it had written its catalog (issue 17)
+        ({"min_input_tokens": "²"}, "min_input_tokens", "whole number"),
+        ({"min_input_tokens": str(2**63)}, "min_input_tokens", "whole number"),
         ({"effective_from": "07-01-2026"}, "effective_from", "ISO date"),
         ({"effective_to": "2026-02-30"}, "effective_to", "ISO date"),
         ({"effective_to": "2026-01-01"}, "effective_to", "after effective_from"),
@@ -123,6 +127,28 @@ def test_load_prices_rejects_a_short_row_and_an_empty_file(tmp_path):
     path.write_text("")
     with pytest.raises(UsageError, match="empty file"):
         load_prices(str(path))
+
+
+def test_load_prices_names_the_row_of_an_unclosed_quote_and_of_an_oversized_value(tmp_path):
+    """A quote left open swallowed the rows after it into one value: `pricing validate` called
+    a 4-line file valid with 1 row and those models went unpriced. A value over the csv module's
+    128 KiB limit was a traceback (issue 17)."""
+
+    def raw(name: str, *sources: str) -> str:
+        path = tmp_path / name
+        models = (NOVA, HAIKU, "m2", "m3")
+        lines = [
+            ",".join({**price(m), "source": s}.values())
+            for m, s in zip(models, sources, strict=False)
+        ]
+        path.write_text("\n".join([",".join(PRICE_HEADER), *lines]) + "\n")
+        return str(path)
+
+    with pytest.raises(UsageError) as caught:
+        load_prices(raw("open.csv", "a", '"open', "b", "c"))
+    assert "open.csv, row 3, column source: a quoted value runs over" in str(caught.value)
+    with pytest.raises(UsageError, match=r"wide.csv, row 3: not readable as CSV: field larger"):
+        load_prices(raw("wide.csv", "a", "x" * 140_000))
 
 
 def test_load_prices_reports_a_missing_file(tmp_path):

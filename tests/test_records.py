@@ -64,8 +64,8 @@ def test_a_line_is_strict_json_and_an_exact_rfc3339_instant_or_it_is_quarantined
     one JSON value (Spark read the first record and dropped what followed), single quotes and
     NaN are not JSON, '2026' and '12:00:00' are not instants (Spark read them as
     2026-01-01 and as today, so a re-run changed the table), an instant needs its offset and a
-    year a Bedrock call can have, and a counter stays below a billion (an 18-digit count made
-    sum(input_tokens) wrap negative)."""
+    year a Bedrock call can have, and a counter is a JSON number (not "5") below a billion (an
+    18-digit count made sum(input_tokens) wrap negative)."""
     good = json.dumps(record("ok", inp=5))
     lines = [
         good + json.dumps(record("second", inp=7)),  # the second record was dropped, unseen
@@ -85,22 +85,36 @@ def test_a_line_is_strict_json_and_an_exact_rfc3339_instant_or_it_is_quarantined
             )
         ),
         record("big", inp=1_000_000_000),
+        good.replace('"inputTokenCount": 5', '"inputTokenCount": "5"'),  # was read as 5
+        json.dumps(record("q", out=3)).replace('"outputTokenCount": 3', '"outputTokenCount" : "3"'),
         record("lower", ts="2026-07-14t10:15:00.5z"),  # RFC 3339 allows either case
         record("edge", inp=999_999_999, ts="2099-12-31T23:59:59+00:00"),
+        # a body's own quoted count, and the key quoted inside prompt text, are not counters
+        _with_bodies(
+            record("bodies", inp=4), '"inputTokenCount": "9"', {"inputTextTokenCount": "12"}
+        ),
     ]
     parsed = parse(spark, lines)
     assert [r.quarantine_reason for r in parsed] == [
         *["malformed_json"] * 4,
         *["bad_timestamp"] * 7,
-        "bad_token_count",
+        *["bad_token_count"] * 3,
+        None,
         None,
         None,
     ]
-    assert parsed[-2].event_time == datetime(2026, 7, 14, 10, 15, 0, 500000)
-    assert (parsed[-1].input_tokens, parsed[-1].event_time) == (
+    assert parsed[-3].event_time == datetime(2026, 7, 14, 10, 15, 0, 500000)
+    assert parsed[-1].input_tokens == 4
+    assert (parsed[-2].input_tokens, parsed[-2].event_time) == (
         999_999_999,
         datetime(2099, 12, 31, 23, 59, 59),
     )
+
+
+def _with_bodies(rec: dict, prompt: str, response: dict) -> dict:
+    rec["input"]["inputBodyJson"]["messages"][0]["content"][0]["text"] = prompt
+    rec["output"]["outputBodyJson"]["usage"] = response
+    return rec
 
 
 def test_parse_records_keeps_raw_text_only_for_quarantined_lines(spark):

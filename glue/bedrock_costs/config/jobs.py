@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.numbers import whole_number
 from bedrock_costs.contract.vocabulary import (
     OUR_FORMAT,
     PRICING_FORMATS,
@@ -17,6 +18,11 @@ from bedrock_costs.contract.vocabulary import (
     STANDARD_TIER,
 )
 from bedrock_costs.reference.price_file import default_pricing_path
+
+# whole-number options (columns, periods, minutes, a port): a bound Python's int does not have
+OPTION_LIMIT = 1_000_000_000
+# a window of days: below a century (date arithmetic past year 1 fails)
+DAYS_LIMIT = 36_500
 
 
 @dataclass(frozen=True)
@@ -158,21 +164,28 @@ def as_text(text: str, option: str) -> str:
 
 
 def as_whole(text: str, option: str) -> int:
-    if not text.strip().isdigit():
-        raise UsageError(f"{option} expects a whole number, got {text!r}")
-    return int(text)
+    value = whole_number(text.strip(), below=OPTION_LIMIT)
+    if value is None:
+        raise UsageError(f"{option} expects a whole number below {OPTION_LIMIT:,}, got {text!r}")
+    return value
 
 
 def as_count(text: str, option: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"{option} expects a whole number of at least 1, got {text!r}")
-    return int(text)
+    value = whole_number(text, below=OPTION_LIMIT)
+    if not value:
+        raise UsageError(
+            f"{option} expects a whole number of at least 1 (below {OPTION_LIMIT:,}), got {text!r}"
+        )
+    return value
 
 
 def as_days(text: str, option: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"{option} expects a whole number of days, got {text!r}")
-    return int(text)
+    value = whole_number(text, below=DAYS_LIMIT)
+    if not value:
+        raise UsageError(
+            f"{option} expects a whole number of days (1 to {DAYS_LIMIT - 1:,}), got {text!r}"
+        )
+    return value
 
 
 def as_share(text: str, option: str) -> float:

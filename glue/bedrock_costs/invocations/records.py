@@ -36,6 +36,11 @@ _EARLIEST, _LATEST = "2000-01-01 00:00:00", "2100-01-01 00:00:00"
 # JSON as RFC 8259 has it (Spark's reader allows single-quoted strings and NaN by default)
 _STRICT = {"mode": "PERMISSIVE", "allowSingleQuotes": "false", "allowNonNumericNumbers": "false"}
 _NEGATIVE_NUMBER = r"^-\d+$"
+# a counter given as a JSON string ("5"): the read schema types counters as text, so only the
+# line tells. Inside a JSON string a quote is escaped, so these match keys only; the short
+# pattern (Boyer-Moore on a literal, ~free) gates the exact one
+_QUOTED_ANY_COUNTER = r'TokenCount"\s*:\s*"'
+_QUOTED_COUNTER = r'"(?:input|output|cacheReadInput|cacheWriteInput)TokenCount"\s*:\s*"'
 _METADATA_TYPE = "map<string,string>"
 _CACHE_DETAILS = "array<struct<ttl:string,inputTokens:bigint>>"
 _DATED_PATH = r"/BedrockModelInvocationLogs/[^/]+/(\d{4})/(\d{2})/(\d{2})/\d{2}/"
@@ -110,7 +115,9 @@ def _quarantine_reason(
     )
     is_other_type = r["schemaType"].isNotNull() & (r["schemaType"] != _RECORD_TYPE)
     has_negative = _any(c.rlike(_NEGATIVE_NUMBER) for c in counters)
-    has_bad_count = _any(c.isNotNull() & ~c.rlike(_WHOLE_NUMBER) for c in counters)
+    has_bad_count = _any(c.isNotNull() & ~c.rlike(_WHOLE_NUMBER) for c in counters) | (
+        F.col("value").rlike(_QUOTED_ANY_COUNTER) & F.col("value").rlike(_QUOTED_COUNTER)
+    )
     has_bad_metadata = r["requestMetadata"].isNotNull() & metadata.isNull()
     return (
         F.when(is_corrupt & ~is_json, _reason("malformed_json"))

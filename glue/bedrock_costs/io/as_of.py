@@ -6,6 +6,8 @@ from argparse import ArgumentTypeError
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bedrock_costs.contract.numbers import whole_number
+
 
 @dataclass(frozen=True)
 class AsOf:
@@ -17,8 +19,9 @@ class AsOf:
     @classmethod
     def parse(cls, text: str) -> AsOf:
         """`--as-of`: a snapshot id (digits) or an ISO-8601 time (UTC unless it says)."""
-        if text.isdigit():
-            return cls(snapshot=int(text))
+        snapshot = whole_number(text)
+        if snapshot is not None:
+            return cls(snapshot=snapshot)
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:  # argparse's way for an option's type: usage and exit 2

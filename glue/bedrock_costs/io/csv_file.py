@@ -56,11 +56,35 @@ def read_rows(
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise UsageError("column appears twice in the header", file=path, row=1, column=repeated[0])
-    for offset, cells in enumerate(reader, start=2):
+    for row, cells in _records(reader, path):
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != len(names):
             raise UsageError(
-                f"expected {len(names)} fields, found {len(cells)}", file=path, row=offset
+                f"expected {len(names)} fields, found {len(cells)}", file=path, row=row
             )
-        yield CsvRow(path, offset, {n: c.strip() for n, c in zip(names, cells, strict=True)})
+        for name, cell in zip(names, cells, strict=True):
+            if "\n" in cell or "\r" in cell:  # no value has a line break: an unclosed quote
+                raise UsageError(
+                    "a quoted value runs over more than one line (a quote left open swallows "
+                    "the rows after it)",
+                    file=path,
+                    row=row,
+                    column=name,
+                )
+        yield CsvRow(path, row, {n: c.strip() for n, c in zip(names, cells, strict=True)})
+
+
+def _records(reader: Iterator[list[str]], path: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on (a record spans lines inside quotes); the csv
+    module's own errors (a value over its 128 KiB limit, ...) as the file's one-line error."""
+    started = reader.line_num + 1  # type: ignore[attr-defined]
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UsageError(f"not readable as CSV: {exc}", file=path, row=started) from exc
+        yield started, cells
+        started = reader.line_num + 1  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from importlib import resources
 
 from bedrock_costs.contract import identifiers
 from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.numbers import BIGINT_LIMIT, whole_number
 from bedrock_costs.contract.vocabulary import (
     AWS_SAMPLE_FORMAT,
     CURRENCY,
@@ -230,9 +231,13 @@ def price_value(row: CsvRow, column: str) -> Decimal:
 
 def _min_input(row: CsvRow) -> int:
     text = row.values.get("min_input_tokens") or "0"
-    if not text.isdigit():
-        raise row.error("min_input_tokens", f"expected a whole number >= 0, got {text!r}")
-    return int(text)
+    value = whole_number(text)
+    if value is None:
+        raise row.error(
+            "min_input_tokens",
+            f"expected a whole number from 0 to {BIGINT_LIMIT - 1} in digits 0-9, got {text!r}",
+        )
+    return value
 
 
 def _date(row: CsvRow, column: str) -> date:

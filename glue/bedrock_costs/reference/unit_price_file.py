@@ -15,12 +15,16 @@ from decimal import Decimal
 from importlib import resources
 
 from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.numbers import whole_number
 from bedrock_costs.contract.vocabulary import IMAGE_QUALITIES, ROUTINGS, SERVICE_TIERS, UNIT_KINDS
 from bedrock_costs.io.csv_file import CsvRow, read_rows
 from bedrock_costs.reference.price_file import parse_common, price_value
 
 REQUIRED = ("model", "region", "routing", "unit", "price_per_unit", "effective_from")
 OPTIONAL = ("tier", "max_size", "quality", "effective_to", "currency", "source")
+
+# an image side in pixels: what the log reader reads (six digits)
+MAX_IMAGE_SIZE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,10 @@ def _parse(row: CsvRow) -> UnitPriceRow:
     if unit not in UNIT_KINDS:
         raise row.error("unit", f"expected one of {', '.join(UNIT_KINDS)}, got {unit!r}")
     size = row.values.get("max_size") or ""
-    if size and not size.isdigit():
-        raise row.error("max_size", f"expected a whole number of pixels, got {size!r}")
+    if size and whole_number(size, below=MAX_IMAGE_SIZE) is None:
+        raise row.error(
+            "max_size", f"expected a whole number of pixels below {MAX_IMAGE_SIZE}, got {size!r}"
+        )
     quality = row.values.get("quality") or "*"
     if quality not in (*IMAGE_QUALITIES, "*"):
         raise row.error("quality", f"expected {', '.join(IMAGE_QUALITIES)} or *, got {quality!r}")
