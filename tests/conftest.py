@@ -60,6 +60,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     from bedrock_costs.io.catalog_settings import EXTENSIONS, local_catalog
 
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors' Python: this one
     home = tmp_path_factory.mktemp("spark-home")
     with jars.classpath() as classpath:
         builder = (

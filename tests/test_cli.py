@@ -1,5 +1,6 @@
 import gzip
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -316,3 +317,30 @@ def test_run_reports_an_unreachable_s3_logs_path_as_a_usage_error(tmp_path, caps
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     err = usage_error(tmp_path, capsys, "--logs", "s3://logs-bucket/AWSLogs/")
     assert "s3://logs-bucket/AWSLogs/: cannot reach it (EndpointConnectionError" in err
+
+
+def test_an_output_that_cannot_be_written_is_one_line_before_spark_starts(tmp_path, capsys):
+    """An output path that is a file, under a file or read-only was a traceback (or, with the
+    old metastore, 14 minutes of retries): the lock file is every writing command's first
+    write, and it names the output (issue 17)."""
+    logs = write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): [record("a")]})
+    (tmp_path / "file").write_text("x")
+    for output in (tmp_path / "file", tmp_path / "file" / "below"):
+        err = cli_error(capsys, "run", "--logs", str(logs), "--output", str(output))
+        assert err.endswith(
+            f"{output}: cannot write the output here: the output path or a "
+            "folder above it is a file"
+        )
+    read_only = tmp_path / "ro"
+    read_only.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(read_only)], check=False)
+    if mounted.returncode != 0:
+        pytest.skip("a read-only file system needs mount (root with CAP_SYS_ADMIN)")
+    try:
+        (read_only / "out" / "_catalog").mkdir(parents=True)  # an output written before
+        (read_only / "out" / "_catalog" / "writer.lock").touch()
+        subprocess.run(["mount", "-o", "remount,ro", str(read_only)], check=True)
+        err = cli_error(capsys, "run", "--logs", str(logs), "--output", str(read_only / "out"))
+        assert err.endswith("out: cannot write the output here: Read-only file system")
+    finally:
+        subprocess.run(["umount", str(read_only)], check=True)

@@ -3,6 +3,7 @@ gates are test_quality's subject): the summary and its accounting identity, re-r
 tag columns that only grow, and failures at any step that leave nothing behind."""
 
 import dataclasses
+import gzip
 import json
 from datetime import date
 
@@ -15,7 +16,7 @@ from bedrock_costs.invocations.counts import LineCounts, StagedCounts
 from bedrock_costs.invocations.log_files import read_lines
 from bedrock_costs.invocations.tags import TagPlan
 from bedrock_costs.io import partitions, snapshots
-from bedrock_costs.io.session import FILES_PER_SHUFFLE_PARTITION, shuffle_partitions
+from bedrock_costs.io.session import FILES_PER_SHUFFLE_PARTITION, java_option, shuffle_partitions
 from bedrock_costs.pipelines.invocation_costs import run_invocation_costs, validate_inputs
 from bedrock_costs.pipelines.run_summary import RunSummary
 from helpers import (
@@ -111,6 +112,55 @@ def test_the_summary_accounts_for_every_line_and_is_saved(job_run, tmp_path):
     assert files and not any(b"SECRET" in f.read_bytes() for f in files)  # prompts stay out
     assert (
         b"SECRET PROMPT" in next((tmp_path / "out" / "quarantine").rglob("*.parquet")).read_bytes()
+    )
+
+
+def test_an_object_that_cannot_be_read_whole_is_quarantined_and_the_others_are_read(
+    job_run, tmp_path
+):
+    """A cut-short gzip object or a `.json.gz` that is not gzip failed every run until someone
+    deleted it (issue 17): now its readable lines are processed, it is one unreadable_object row
+    saying how far it was read and why, and other objects are untouched."""
+    logs = write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): [record("a", inp=3)]})
+    whole = gzip.compress(
+        "".join(json.dumps(record(f"t{i:03d}", inp=1)) + "\n" for i in range(300)).encode()
+    )
+    cut = logs / key("us-east-1", "2026-07-14", hour="11")
+    cut.parent.mkdir(parents=True)
+    cut.write_bytes(whole[: len(whole) // 2])
+    other = logs / key("us-east-1", "2026-07-15")
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b'{"not": "gzip"}\n')
+    summary, calls, bad = job_run()
+    read_from_cut = sorted(c for c in calls if c.startswith("t"))
+    assert read_from_cut == [f"t{i:03d}" for i in range(len(read_from_cut))]  # a prefix
+    assert 0 < len(read_from_cut) < 300 and "a" in calls
+    assert sorted((q.reason, q.source_file, q.raw_record.split(": ")[1]) for q in bad) == [
+        ("unreadable_object", f"file:{cut}", "EOFError"),
+        ("unreadable_object", f"file:{other}", "BadGzipFile"),
+    ]
+    assert summary.quarantined == {"unreadable_object": 2}
+    assert summary.lines_read == len(read_from_cut) + 1 + 2  # one line per unreadable object
+    assert any("2 log objects could not be read whole" in w for w in summary.warnings)
+    assert summary.status == "succeeded"
+
+
+def test_an_output_path_with_a_space_and_an_apostrophe_is_written(spark, tmp_path):
+    """'My Drive' and "bob's" are ordinary on laptops: the table's location was pasted unquoted
+    into CREATE TABLE (and a path into the JVM's options): a parse error (issue 17)."""
+    logs = write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): [record("a", inp=3)]})
+    output = tmp_path / "My Drive" / "bob's out"
+    database = unique_database()
+    config = RunConfig(str(logs), str(output), write_csv(tmp_path / "p.csv", [price()]))
+    config = dataclasses.replace(config, database=database)
+    assert run_invocation_costs(spark, config, validator=NoChecks()).invocations_written == 1
+    assert [r.request_id for r in spark.table(f"{database}.invocations").collect()] == ["a"]
+    location = spark.sql(f"DESCRIBE TABLE EXTENDED {database}.invocations").where(
+        "col_name = 'Location'"
+    )
+    assert location.first().data_type.endswith("My Drive/bob's out/invocations")
+    assert java_option("log4j2.configurationFile", 'C:\\a "b" c\'s') == (
+        '-Dlog4j2.configurationFile="C:\\\\a \\"b\\" c\'s"'
     )
 
 

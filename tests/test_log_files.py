@@ -1,7 +1,10 @@
+import gzip
+import json
+import re
 from datetime import date
 
-from bedrock_costs.invocations.log_files import list_log_files
-from helpers import key
+from bedrock_costs.invocations.log_files import list_log_files, read_lines, read_problem
+from helpers import key, record
 
 
 def touch(root, *paths):
@@ -76,3 +79,48 @@ def test_list_log_files_crosses_month_and_year_edges(tmp_path):
 def test_list_log_files_accepts_a_single_file(tmp_path):
     touch(tmp_path, "one.jsonl")
     assert list_log_files(str(tmp_path / "one.jsonl")) == [str(tmp_path / "one.jsonl")]
+
+
+def _gzip_lines(n: int) -> bytes:
+    return gzip.compress(
+        "".join(json.dumps(record(f"t{i}", inp=1)) + "\n" for i in range(n)).encode()
+    )
+
+
+def test_read_problem_says_how_far_an_object_was_read_and_why(tmp_path):
+    whole = _gzip_lines(300)
+    files = {
+        "whole.json.gz": whole,
+        "cut.json.gz": whole[: len(whole) // 2],
+        "plain.json.gz": b'{"not": "gzip"}\n',
+        "empty.json.gz": b"",  # Spark reads it as no lines: nothing to report
+        "text.json": b"{}\n",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    problems = {name: read_problem(str(tmp_path / name)) for name in [*files, "gone.json"]}
+    assert problems["whole.json.gz"] is problems["empty.json.gz"] is problems["text.json"] is None
+    assert re.fullmatch(
+        r"unreadable after [\d,]+ bytes of text: EOFError: Compressed file ended before the "
+        r"end-of-stream marker was reached",
+        problems["cut.json.gz"],
+    )
+    assert problems["plain.json.gz"].startswith(
+        "unreadable after 0 bytes of text: BadGzipFile: Not a gzipped file"
+    )
+    assert problems["gone.json"].startswith("unreadable after 0 bytes of text: FileNotFoundError")
+
+
+def test_read_lines_reads_names_with_glob_characters_literally_and_names_them_as_listed(
+    spark, tmp_path
+):
+    """Spark reads a path as a glob: `a[1].json.gz` was PATH_NOT_FOUND and `b*.json` could
+    read another file; Spark names files as URIs (`%20`, `%5B`): source_file is the name."""
+    names = ["a[1].json", "b*.json", "bx.json", "c?.json", "d{e,f}.json", "g+h i.json", "j\\k.json"]
+    for n, name in enumerate(names):
+        (tmp_path / name).write_text(json.dumps({"n": n}) + "\n")
+    files = [str(tmp_path / name) for name in names if name != "bx.json"]
+    rows = read_lines(spark, files).collect()
+    assert sorted((r.source_file, json.loads(r.value)["n"]) for r in rows) == sorted(
+        (f"file:{tmp_path / name}", n) for n, name in enumerate(names) if name != "bx.json"
+    )

@@ -3,7 +3,9 @@ reading their lines."""
 
 from __future__ import annotations
 
+import gzip
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from pyspark.sql import DataFrame, SparkSession
@@ -12,6 +14,16 @@ from pyspark.sql import functions as F
 from bedrock_costs.io import storage
 
 LOG_SUFFIXES = (".json.gz", ".jsonl.gz", ".json", ".jsonl")
+# the unreadable objects one run reports (each a quarantine row)
+MAX_UNREADABLE = 10_000
+# a Spark job failed reading a file: Spark's wrapper (when opening it) or Java's I/O errors
+# (inside a gzip stream, S3A's access errors)
+_READ_FAILURE = re.compile(
+    r"Encountered error while reading file|java\.io\.\w*(Exception|Error)|java\.util\.zip\."
+    r"|java\.nio\.file\.\w*Exception"
+)
+_LINES = "value string, source_file string, read_error string"
+_CHUNK = 1 << 20
 PERMISSION_MARKER = "amazon-bedrock-logs-permission-check"
 LAYOUT_ROOT = "BedrockModelInvocationLogs"
 _LISTING_THRESHOLD = "spark.sql.sources.parallelPartitionDiscovery.threshold"
@@ -91,20 +103,75 @@ def _is_log_file(path: str) -> bool:
     return name.endswith(LOG_SUFFIXES)
 
 
-def read_lines(spark: SparkSession, files: list[str]) -> DataFrame:
-    """One row per non-blank line of the given files: value, source_file."""
+def read_lines(
+    spark: SparkSession, files: list[str], unreadable: Sequence[tuple[str, str]] = ()
+) -> DataFrame:
+    """One row per non-blank line of the given files: value, source_file, read_error (null).
+
+    With `unreadable` (objects found by unreadable_objects, each with how far it was read and
+    why) every object is read as far as it can be and each unreadable one adds a row of its
+    own, value blank and read_error its description.
+    """
     if not files:
-        return spark.createDataFrame([], "value string, source_file string")
+        return spark.createDataFrame([], _LINES)
     # The files are listed already (logfiles.py); Spark looks each up again. Past a threshold it
     # does that as a parallel job of one task per path (9 s for 1,000 local files here); on the
     # driver, local look-ups take well under a second. S3 keeps the parallel listing.
     threshold = spark.conf.get(_LISTING_THRESHOLD) or "32"
     if not any(storage.is_s3(f) for f in files):
         spark.conf.set(_LISTING_THRESHOLD, str(len(files) + 1))
+    reader = spark.read.option("ignoreCorruptFiles", "true") if unreadable else spark.read
     try:
-        lines = spark.read.text([storage.spark_path(f) for f in files])
+        lines = reader.text([storage.spark_file(f) for f in files])
     finally:
         spark.conf.set(_LISTING_THRESHOLD, threshold)
-    return lines.select("value", F.col("_metadata.file_path").alias("source_file")).where(
-        ~F.col("value").rlike(r"^\s*$")
-    )
+    # Spark names a file as a URI: decoded (a literal '+' stays one), it is the listed name
+    uri = F.regexp_replace(F.col("_metadata.file_path"), r"\+", "%2B")
+    read = lines.select(
+        "value",
+        F.url_decode(uri).alias("source_file"),
+        F.lit(None).cast("string").alias("read_error"),
+    ).where(~F.col("value").rlike(r"^\s*$"))
+    if not unreadable:
+        return read
+    objects = [("", storage.file_uri(path), problem) for path, problem in unreadable]
+    return read.unionByName(spark.createDataFrame(objects, _LINES))
+
+
+def is_read_failure(exc: BaseException) -> bool:
+    """Whether a Spark job may have failed because a file could not be read."""
+    return _READ_FAILURE.search(str(exc)) is not None
+
+
+def unreadable_objects(spark: SparkSession, files: list[str]) -> list[tuple[str, str]]:
+    """The files that cannot be read whole, each with how far it was read and why.
+
+    Run after a read failed (Spark stops at the first such file, so the normal read never pays
+    for this): every file read once more, file by file on the executors, by Python's gzip
+    module (the RFC 1952 reader, as Hadoop's codec); at most MAX_UNREADABLE are returned.
+    """
+    slices = max(1, min(len(files), spark.sparkContext.defaultParallelism * 4))
+    found = spark.sparkContext.parallelize(files, slices).flatMap(_if_unreadable)
+    return sorted(found.take(MAX_UNREADABLE))
+
+
+def _if_unreadable(path: str) -> list[tuple[str, str]]:
+    problem = read_problem(path)
+    return [] if problem is None else [(path, problem)]
+
+
+def read_problem(path: str) -> str | None:
+    """None when the file reads whole; else how far it was read and the error."""
+    text_bytes = 0
+    try:
+        with storage.open_bytes(path) as raw:
+            if not path.endswith(".gz"):
+                raw.read(1)  # a plain file Spark could not read: it cannot be opened
+                return None
+            with gzip.GzipFile(fileobj=raw) as stream:
+                while chunk := stream.read(_CHUNK):
+                    text_bytes += len(chunk)
+    except Exception as exc:  # gzip's, zlib's, the file system's or S3's: the object's problem
+        what = f"{exc.__class__.__name__}: {exc}".strip().rstrip(":")
+        return f"unreadable after {text_bytes:,} bytes of text: {what}"
+    return None

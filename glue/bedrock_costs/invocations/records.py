@@ -50,9 +50,7 @@ def parse_records(lines: DataFrame) -> DataFrame:
     """One row per line: contract-named fields, line_hash, quarantine_reason, raw_record."""
     read_schema = schemas.load("log_record").spark_type()
     options = {"columnNameOfCorruptRecord": "_corrupt_record", **_STRICT}
-    parsed = lines.select(
-        "value", "source_file", F.from_json("value", read_schema, options).alias("r")
-    )
+    parsed = lines.select("*", F.from_json("value", read_schema, options).alias("r"))
     r = F.col("r")
     counters = {
         "input_tokens": r["input"]["inputTokenCount"],
@@ -63,6 +61,9 @@ def parse_records(lines: DataFrame) -> DataFrame:
     event_time = _event_time(r["timestamp"])
     metadata = F.from_json(r["requestMetadata"], _METADATA_TYPE)
     reason = _quarantine_reason(r, event_time, metadata, list(counters.values()))
+    # an object that could not be read whole: one row of its own (log_files.read_lines)
+    read_error = F.col("read_error") if "read_error" in lines.columns else F.lit(None)
+    reason = F.when(read_error.isNotNull(), _reason("unreadable_object")).otherwise(reason)
     cache_write = _token_count(counters["cache_write_tokens"])
     one_hour = _one_hour_cache_writes(r["output"]["outputBodyJson"])
     return parsed.select(
@@ -96,7 +97,9 @@ def parse_records(lines: DataFrame) -> DataFrame:
         _path_date(F.col("source_file")).alias("path_date"),
         F.xxhash64("value").alias("line_hash"),
         reason.alias("quarantine_reason"),
-        F.when(reason.isNotNull(), F.col("value")).alias("raw_record"),
+        F.when(read_error.isNotNull(), read_error)
+        .when(reason.isNotNull(), F.col("value"))
+        .alias("raw_record"),
     )
 
 

@@ -43,6 +43,12 @@ def read_text(uri: str) -> str:
     return body.decode("utf-8")
 
 
+def open_object(uri: str) -> Any:
+    """The object's body as a stream (read(n), close())."""
+    bucket, key = split_s3(uri)
+    return _client().get_object(Bucket=bucket, Key=key)["Body"]
+
+
 def write_text(uri: str, text: str) -> None:
     bucket, key = split_s3(uri)
     _client().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))

@@ -27,6 +27,11 @@ def qualified(database: str, table: str) -> str:
     return f"`{database}`.`{table}`"
 
 
+def sql_string(text: str) -> str:
+    """A Spark SQL string literal: a location with an apostrophe ("bob's") stays one string."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def table_exists(spark: SparkSession, database: str, table: str) -> bool:
     return spark.catalog.tableExists(f"{database}.{table}")
 
@@ -87,7 +92,7 @@ def _create(spark: SparkSession, database: str, table: str, location: str) -> No
         spark.sql(
             f"CREATE TABLE {qualified(database, table)} ({_ddl([*wanted, *keys])}) "
             f"USING iceberg PARTITIONED BY ({', '.join(f'`{name}`' for name, _ in keys)}) "
-            f"LOCATION '{location}' TBLPROPERTIES ({properties})"
+            f"LOCATION {sql_string(location)} TBLPROPERTIES ({properties})"
         )
     except Exception as exc:
         if "already exists" not in str(exc).lower():

@@ -10,9 +10,11 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
+from typing import IO
 
 from pyspark.sql import SparkSession
 
+from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.io import jars, storage
 from bedrock_costs.io.catalog_settings import (
     EXTENSIONS,
@@ -81,9 +83,7 @@ def writer_lock(output_path: str) -> Iterator[None]:
     if uses_glue_catalog():
         yield
         return
-    folder = catalog_dir(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "writer.lock", "a") as handle:
+    with _lock_file(output_path) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -97,6 +97,22 @@ def writer_lock(output_path: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_file(output_path: str) -> IO[str]:
+    """The output's lock file, opened: the first write to the output, so an output that cannot
+    be written (a file, under a file, read-only) is the one-line error it names."""
+    folder = catalog_dir(output_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return open(folder / "writer.lock", "a")
+    except OSError as exc:
+        where = (
+            "the output path or a folder above it is a file"
+            if isinstance(exc, (NotADirectoryError, FileExistsError))
+            else exc.strerror or exc.__class__.__name__
+        )
+        raise UsageError(f"cannot write the output here: {where}", file=output_path) from exc
 
 
 def local_session(output_path: str, *, s3: bool = False, master: str | None = None) -> SparkSession:
@@ -131,7 +147,12 @@ def _session(
     """The settings every local session shares (UTC, quiet logs, no UI, the Iceberg jars and
     SQL extensions), plus `settings`."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    log_config = f"-Dlog4j2.configurationFile={resources.files('bedrock_costs') / _LOG_CONFIG}"
+    # Python on the executors (the unreadable-object check) is this one, with the package:
+    # not whichever python3 is first on PATH (PySpark reads the variable, not a setting)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    log_config = java_option(
+        "log4j2.configurationFile", str(resources.files("bedrock_costs") / _LOG_CONFIG)
+    )
     with jars.classpath(s3=s3) as classpath:
         builder = (
             SparkSession.builder.appName(app)
@@ -147,6 +168,13 @@ def _session(
         classpath.record(spark)
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def java_option(name: str, value: str) -> str:
+    """`-Dname=value` for Spark's extraJavaOptions, which are split at spaces: quoted, so a
+    path with a space or an apostrophe ("My Drive", "bob's") stays one option."""
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'-D{name}="{quoted}"'
 
 
 def s3_settings(environ: Mapping[str, str]) -> dict[str, str]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import BinaryIO
 
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.io import aws
+
+_GLOB = re.compile(r"([\\\[\]{}*?])")
 
 
 def is_s3(path: str) -> bool:
@@ -23,6 +27,11 @@ def join(base: str, *parts: str) -> str:
 
 def read_text(path: str) -> str:
     return aws.read_text(path) if is_s3(path) else local(path).read_text(encoding="utf-8")
+
+
+def open_bytes(path: str) -> BinaryIO:
+    """A file's bytes as a stream, local or on S3."""
+    return aws.open_object(path) if is_s3(path) else local(path).open("rb")
 
 
 def write_text(path: str, text: str) -> None:
@@ -66,5 +75,17 @@ def file_times(path: str) -> dict[str, float]:
 
 
 def spark_path(path: str) -> str:
-    """The form Spark's readers want: absolute local paths, s3:// untouched."""
+    """The form Spark's readers and writers want: absolute local paths, s3:// untouched."""
     return path if is_s3(path) else str(local(path).resolve())
+
+
+def spark_file(path: str) -> str:
+    """A listed file as Spark's file readers must be given it: they read a path as a glob
+    pattern, so `[`, `]`, `{`, `}`, `*`, `?` and `\\` in a name are escaped (Hadoop's glob
+    syntax) — `a[1].json.gz` was PATH_NOT_FOUND, `b*.json.gz` could read other files."""
+    return _GLOB.sub(r"\\\1", spark_path(path))
+
+
+def file_uri(path: str) -> str:
+    """A file as Spark names it in `_metadata.file_path` (decoded): local ones as `file:`."""
+    return path if is_s3(path) else f"file:{local(path).resolve()}"

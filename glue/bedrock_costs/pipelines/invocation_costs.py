@@ -22,7 +22,12 @@ from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX
 from bedrock_costs.contract.vocabulary import AWS_SAMPLE_FORMAT, QUALITY_FAILED, SUCCEEDED
 from bedrock_costs.invocations import counts, tags
 from bedrock_costs.invocations.costs import prices_frame, unit_prices_frame
-from bedrock_costs.invocations.log_files import list_log_files, read_lines
+from bedrock_costs.invocations.log_files import (
+    is_read_failure,
+    list_log_files,
+    read_lines,
+    unreadable_objects,
+)
 from bedrock_costs.invocations.model_ids import profiles_frame
 from bedrock_costs.invocations.records import parse_records
 from bedrock_costs.invocations.tables import (
@@ -97,15 +102,9 @@ def run_invocation_costs(
     summary.files_read = len(files)
     progress(f"reading {len(files):,} log files")
     with shuffle_partitions(spark, len(files)):
-        records = (
-            read_lines(spark, files)
-            .transform(parse_records)
-            .transform(assign_window, window=config.window)
-            .transform(mark_first_of_each_request)
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
+        records, lines = _read_records(spark, config, files, summary)
         try:
-            _publish(spark, config, inputs, summary, records, progress, validator)
+            _publish(spark, config, inputs, summary, records, lines, progress, validator)
         except QualityGateError:
             summary.finish(config.output_path, QUALITY_FAILED)
             raise
@@ -115,18 +114,63 @@ def run_invocation_costs(
     return summary
 
 
+def _read_records(
+    spark: SparkSession, config: RunConfig, files: list[str], summary: RunSummary
+) -> tuple[DataFrame, counts.LineCounts]:
+    """The parsed, marked lines (cached) and their counts.
+
+    A log object Spark cannot read whole (not gzip, cut short, access denied) fails the read
+    at the first one: then every such object is found, and the lines are read again, each
+    object as far as it can be, with a quarantine row of its own for each unreadable one.
+    """
+    records = _parsed(spark, config, files)
+    try:
+        return records, counts.line_counts(records)
+    except Exception as exc:  # Py4J's error for a failed Spark job
+        records.unpersist()
+        unreadable = unreadable_objects(spark, files) if is_read_failure(exc) else []
+        if not unreadable:
+            raise
+    path, problem = unreadable[0]
+    summary.warnings.append(
+        f"{len(unreadable):,} log objects could not be read whole: their readable lines are "
+        f"processed and each is quarantined as unreadable_object (first: {path}: {problem})"
+    )
+    records = _parsed(spark, config, files, unreadable)
+    try:
+        return records, counts.line_counts(records)
+    except Exception:
+        records.unpersist()
+        raise
+
+
+def _parsed(
+    spark: SparkSession,
+    config: RunConfig,
+    files: list[str],
+    unreadable: list[tuple[str, str]] | None = None,
+) -> DataFrame:
+    return (
+        read_lines(spark, files, unreadable or ())
+        .transform(parse_records)
+        .transform(assign_window, window=config.window)
+        .transform(mark_first_of_each_request)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+
+
 def _publish(
     spark: SparkSession,
     config: RunConfig,
     inputs: JobInputs,
     summary: RunSummary,
     records: DataFrame,
+    lines: counts.LineCounts,
     progress: Progress,
     validator: Validator | None,
 ) -> None:
     """Both tables written to the run's branches, counted, checked, then published (or not
     at all)."""
-    lines = counts.line_counts(records)
     progress(
         f"read {lines.lines_read:,} lines: {lines.distinct_calls:,} calls in "
         f"{len(lines.dates):,} days, {sum(lines.quarantined.values()):,} quarantined, "
