@@ -164,6 +164,21 @@ def test_an_output_path_with_a_space_and_an_apostrophe_is_written(spark, tmp_pat
     )
 
 
+def test_more_keys_than_the_plan_reads_is_said(job_run, tmp_path, monkeypatch):
+    """tag_keys_not_promoted stopped at 10,000 keys without saying so (issue 17)."""
+    monkeypatch.setattr(counts, "MAX_TAG_KEYS", 2)
+    metadata = [{"tenant": "t", "app": "a"}, {"tenant": "t", "zone": "z"}, {"tenant": "u"}]
+    write_logs(
+        tmp_path / "logs",
+        {key("us-east-1", "2026-07-14"): [record(f"r{i}", meta=m) for i, m in enumerate(metadata)]},
+    )
+    summary, calls, _ = job_run(max_tags=1)
+    assert summary.tag_columns_promoted == ["tag_tenant"]
+    assert summary.tag_keys_not_promoted == ["app"]  # zone: past the plan's bound
+    assert any("more than 2 distinct requestMetadata keys" in w for w in summary.warnings)
+    assert calls["r1"].request_metadata == {"tenant": "t", "zone": "z"}  # kept in the map
+
+
 def test_a_rerun_changes_nothing_and_keeps_first_detection_times(job_run, tmp_path):
     write_logs(
         tmp_path / "logs",

@@ -1,6 +1,8 @@
 from pyspark.sql import functions as F
 
 from bedrock_costs.invocations.tags import (
+    MAX_KEYS_PER_CALL,
+    MAX_TAG_KEY_LENGTH,
     TagKey,
     plan_tag_columns,
     promote_tags,
@@ -81,3 +83,23 @@ def test_plan_tag_columns_never_drops_an_existing_column_over_the_limit():
     plan = plan_tag_columns([TagKey("new", 9, ("new",))], ["tag_a", "tag_b"], limit=1)
     assert plan.columns == ("tag_a", "tag_b")
     assert [t.key for t in plan.not_promoted] == ["new"]
+
+
+def test_one_call_contributes_a_bounded_number_of_keys_and_long_keys_stay_in_the_map(spark):
+    """A record with 10,000 keys ran the driver out of heap (each exploded key carried the
+    whole array); a 1,000-character key broke the catalog's column names (issue 17)."""
+    many = {f"k{i:05d}": "v" for i in range(10_000)}
+    calls = spark.createDataFrame(
+        [("r1", many), ("r2", {"k09999": "w"})],
+        "request_id string, request_metadata map<string,string>",
+    )
+    usage = {r.key: r.calls for r in tag_key_usage(calls).take(20_000)}
+    assert MAX_KEYS_PER_CALL == 64 and len(usage) == MAX_KEYS_PER_CALL + 1
+    assert usage["k00000"] == usage["k00063"] == usage["k09999"] == 1 and "k00064" not in usage
+    assert MAX_TAG_KEY_LENGTH == 251  # tag_<key> within Glue's 255-character column names
+    longest, too_long = "x" * 251, "y" * 252
+    plan = plan_tag_columns(
+        [TagKey(longest, 5, (longest,)), TagKey(too_long, 9, (too_long.upper(),))], [], limit=50
+    )
+    assert plan.columns == (f"tag_{longest}",)
+    assert [t.raw_keys for t in plan.not_promoted] == [(too_long.upper(),)]

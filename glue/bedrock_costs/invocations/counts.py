@@ -95,10 +95,11 @@ def line_counts(records: DataFrame) -> LineCounts:
 
 
 def tag_usage(records: DataFrame) -> list[TagKey]:
+    """The MAX_TAG_KEYS most used keys, and one more when there are more (the plan says so)."""
     usage = (
         tag_key_usage(records.where(F.col("is_first")))
         .orderBy(F.desc("calls"), "key")
-        .take(MAX_TAG_KEYS)
+        .take(MAX_TAG_KEYS + 1)
     )
     return [TagKey(r["key"], r["calls"], tuple(r["raw_keys"])) for r in usage]
 

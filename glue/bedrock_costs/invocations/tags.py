@@ -9,6 +9,14 @@ from pyspark.sql import functions as F
 
 from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
 
+# The keys one call contributes to the tag plan: its first 64 by sanitized key (Bedrock's
+# Converse API allows 16; a record with 10,000 keys ran the driver out of heap). All of them
+# stay in request_metadata.
+MAX_KEYS_PER_CALL = 64
+# The longest key promoted: tag_<key> within Glue's 255-character column names (Bedrock allows
+# 256-character keys); a longer one stays in request_metadata and is listed as not promoted
+MAX_TAG_KEY_LENGTH = 255 - len(TAG_PREFIX)
+
 
 def sanitized_key(key: Column) -> Column:
     """Lower-case, each run outside [a-z0-9] becomes one `_`, outer `_` dropped."""
@@ -36,7 +44,8 @@ def tag_key_usage(calls: DataFrame) -> DataFrame:
     its entries are sorted by (key, raw key) and only the first of each key is counted, so no
     distinct count (and its shuffle) is needed.
     """
-    exploded = calls.select(sorted_entries().alias("entries")).select(
+    entries = F.slice(sorted_entries(), 1, MAX_KEYS_PER_CALL)
+    exploded = calls.select(entries.alias("entries")).select(
         "entries", F.posexplode("entries").alias("pos", "entry")
     )
     previous = F.get("entries", F.col("pos") - 1)["key"]
@@ -59,6 +68,7 @@ class TagPlan:
     columns: tuple[str, ...]  # in table order: existing first, then new by frequency
     not_promoted: tuple[TagKey, ...]
     profile_columns: tuple[str, ...] = ()  # profile_tag_<key>: existing first, then new by name
+    keys_cut_at: int | None = None  # more distinct keys than the plan reads: its bound
 
     @property
     def all_columns(self) -> tuple[str, ...]:
@@ -81,9 +91,10 @@ def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> Ta
     not_promoted = []
     for tag in sorted(usage, key=lambda t: (-t.calls, t.key)):
         name = TAG_PREFIX + tag.key
-        if not tag.key or name in columns:
-            if not tag.key:
-                not_promoted.append(tag)
+        if not tag.key or len(tag.key) > MAX_TAG_KEY_LENGTH:
+            not_promoted.append(tag)
+            continue
+        if name in columns:
             continue
         if len(columns) < limit:
             columns.append(name)

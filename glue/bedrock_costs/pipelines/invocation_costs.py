@@ -230,11 +230,14 @@ def plan_tags(
     spark: SparkSession, config: RunConfig, records: DataFrame, profiles: DataFrame
 ) -> tags.TagPlan:
     """Which tag_ and profile_tag_ columns this run writes: existing ones, then new ones."""
+    usage = counts.tag_usage(records)
     plan = tags.plan_tag_columns(
-        counts.tag_usage(records),
+        usage[: counts.MAX_TAG_KEYS],
         catalog.existing_tag_columns(spark, config.database),
         config.max_tag_columns,
     )
+    if len(usage) > counts.MAX_TAG_KEYS:
+        plan = dataclasses.replace(plan, keys_cut_at=counts.MAX_TAG_KEYS)
     profile_columns = tags.plan_profile_columns(
         counts.profile_tag_keys(profiles),
         catalog.existing_tag_columns(spark, config.database, PROFILE_TAG_PREFIX),

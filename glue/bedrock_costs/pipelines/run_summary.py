@@ -71,6 +71,11 @@ class RunSummary:
         self.accounting_identity = lines.check(written)
         self.catalog = {"database": database, "tables": "invocations, quarantine"}
         self.warnings += _warnings(self.files_read, written)
+        if plan.keys_cut_at:
+            self.warnings.append(
+                f"more than {plan.keys_cut_at:,} distinct requestMetadata keys: the tag plan read "
+                f"the {plan.keys_cut_at:,} most used, so tag_keys_not_promoted lists only those"
+            )
 
     @property
     def quarantined_total(self) -> int:
