@@ -76,9 +76,32 @@ def test_list_log_files_crosses_month_and_year_edges(tmp_path):
     ]
 
 
-def test_list_log_files_accepts_a_single_file(tmp_path):
-    touch(tmp_path, "one.jsonl")
-    assert list_log_files(str(tmp_path / "one.jsonl")) == [str(tmp_path / "one.jsonl")]
+def test_list_log_files_accepts_a_single_file_whatever_its_name(tmp_path):
+    """`--logs calls.log` read nothing and exited 0 (issue 17): a file named is a file read."""
+    touch(tmp_path, "one.jsonl", "calls.log")
+    for name in ("one.jsonl", "calls.log"):
+        assert list_log_files(str(tmp_path / name)) == [str(tmp_path / name)]
+
+
+def test_the_layout_is_known_when_the_logs_path_is_below_awslogs(tmp_path):
+    """`--logs` at `BedrockModelInvocationLogs/` or a Region folder read the `data/` side
+    objects as records (issue 17); the window still prunes by folder."""
+    hour = "AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/07/14/10"
+    touch(
+        tmp_path,
+        f"{hour}/a.json.gz",
+        f"{hour}/data/b.json.gz",
+        "AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/07/20/10/c.json.gz",
+    )
+    for below in (
+        "AWSLogs/1/BedrockModelInvocationLogs",
+        "AWSLogs/1/BedrockModelInvocationLogs/us-east-1",
+        hour,
+    ):
+        window = (date(2026, 7, 14), date(2026, 7, 14))
+        assert names(tmp_path, list_log_files(str(tmp_path / below), window)) == [
+            f"{hour}/a.json.gz"
+        ]
 
 
 def _gzip_lines(n: int) -> bytes:

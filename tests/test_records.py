@@ -37,13 +37,15 @@ def test_parse_records_names_the_quarantine_reason_of_each_bad_line(spark):
         record("frac", out=0, cr=0) | {"output": {"outputTokenCount": 1.5}},
         record("text", inp=0) | {"input": {"inputTokenCount": "many"}},
         record("meta", meta=None) | {"requestMetadata": "tenant=acme"},
+        # a pretty-printed record's lines: `    5` alone was a valid record of another kind
+        *json.dumps({"stopSequences": ["x", 5]}, indent=2).splitlines(),
     ]
     assert reasons(spark, lines) == [
         None,
         "malformed_json",
         "malformed_json",
-        "not_an_invocation_record",
-        "not_an_invocation_record",
+        "malformed_json",  # a bare array or string: a fragment, not a record (issue 17)
+        "malformed_json",
         "not_an_invocation_record",
         "not_an_invocation_record",
         "not_an_invocation_record",
@@ -55,6 +57,7 @@ def test_parse_records_names_the_quarantine_reason_of_each_bad_line(spark):
         "bad_token_count",
         "bad_token_count",
         "bad_request_metadata",
+        *["malformed_json"] * 6,
     ]
     assert set(r for r in reasons(spark, lines) if r) <= set(QUARANTINE_REASONS)
 

@@ -100,9 +100,12 @@ def test_load_unit_prices_rejects_overlaps(tmp_path):
 def test_parse_records_reads_image_requests_and_video_seconds(spark):
     video = record("video", model="amazon.nova-reel-v1:1")
     video["output"] = {"outputVideoDurationSeconds": 6.0}
+    # a requestMetadata "quality" key, before the config in the line, changed the price
+    metadata = {"requestMetadata": {"quality": "premium", "width": "2048"}}
+    tagged = {**metadata, **image_record("tagged", quality="standard")}
     lines = [
         (json.dumps(r), "f")
-        for r in (image_record("img", width=512, height=768), video, record("text"))
+        for r in (image_record("img", width=512, height=768), video, record("text"), tagged)
     ]
     rows = {
         r.request_id: r
@@ -115,6 +118,7 @@ def test_parse_records_reads_image_requests_and_video_seconds(spark):
         768,
         "premium",
     )
+    assert (rows["tagged"].image_size, rows["tagged"].image_quality) == (1024, "standard")
     assert rows["video"].video_seconds == Decimal("6.000000")
     assert (rows["text"].image_count, rows["text"].image_size, rows["text"].video_seconds) == (
         None,

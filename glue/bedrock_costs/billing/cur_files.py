@@ -162,7 +162,7 @@ def check_files(spark: SparkSession, period: BillingPeriod) -> None:
     for path in period.files:
         try:
             found = {
-                f.name: f.dataType for f in spark.read.parquet(storage.spark_path(path)).schema
+                f.name: f.dataType for f in spark.read.parquet(storage.spark_file(path)).schema
             }
         except Exception as exc:  # Spark's AnalysisException: not Parquet, unreadable
             raise UsageError(
@@ -190,5 +190,5 @@ def _utc_alike(found: DataType, wanted: DataType) -> bool:
 def read_line_items(spark: SparkSession, period: BillingPeriod) -> DataFrame:
     """The period's line items, read with the CUR 2.0 schema (missing optional columns: null)."""
     return spark.read.schema(schemas.load("cur2").spark_type()).parquet(
-        *[storage.spark_path(f) for f in period.files]
+        *[storage.spark_file(f) for f in period.files]
     )

@@ -35,16 +35,18 @@ def list_log_files(root: str, window: tuple[date, date] | None = None) -> list[s
 
     Inside `…/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/` the `data/` side objects
     (large bodies, media) are skipped; so are the permission-check marker and hidden files.
-    Files outside that layout cannot be dated from their path and are always read.
+    Files outside that layout cannot be dated from their path and are always read. The layout
+    is recognised from the root's own path too (`--logs` at `BedrockModelInvocationLogs/` or a
+    Region folder). A file named as the root is read whatever its name.
     """
     if not storage.is_s3(root) and storage.local(root).is_file():
-        return [root] if _is_log_file(root) else []
+        return [root]
     read_days = None
     if window is not None:
         start, end = window[0] - timedelta(days=1), window[1] + timedelta(days=1)
         read_days = (start, end)
     found: list[str] = []
-    _walk(root, [], read_days, found)
+    _walk(root, [part for part in root.split("/") if part], read_days, found)
     return sorted(found)
 
 

@@ -106,10 +106,11 @@ def parse_records(lines: DataFrame) -> DataFrame:
 def _quarantine_reason(
     r: Column, event_time: Column, metadata: Column, counters: list[Column]
 ) -> Column:
-    # not exactly one JSON value on the line: Spark's reader reads a first record and drops
-    # what follows it (a second record, counted nowhere)
-    is_corrupt = r["_corrupt_record"].isNotNull() | ~_one_json_value(F.col("value"), "object")
-    is_json = _one_json_value(F.col("value"))  # (evaluated for the unreadable lines only)
+    # not exactly one JSON object on the line: Spark's reader reads a first record and drops
+    # what follows it (a second record, counted nowhere); a bare string, number or array is a
+    # fragment (of a pretty-printed record), not a record of another kind
+    is_object = _one_json_object(F.col("value"))
+    is_corrupt = r["_corrupt_record"].isNotNull()
     has_no_identity = (
         r["requestId"].isNull()
         & r["timestamp"].isNull()
@@ -123,7 +124,7 @@ def _quarantine_reason(
     )
     has_bad_metadata = r["requestMetadata"].isNotNull() & metadata.isNull()
     return (
-        F.when(is_corrupt & ~is_json, _reason("malformed_json"))
+        F.when(~is_object, _reason("malformed_json"))
         .when(is_corrupt | is_other_type | has_no_identity, _reason("not_an_invocation_record"))
         .when(
             r["requestId"].isNull() | (F.trim(r["requestId"]) == ""), _reason("missing_request_id")
@@ -135,14 +136,13 @@ def _quarantine_reason(
     )
 
 
-def _one_json_value(text: Column, kind: str = "any") -> Column:
-    """Whether the text is exactly one JSON value (`kind` object: one JSON object), strictly:
-    read as the one element of an array, so trailing text, a second value, single quotes or
-    NaN make it not. For an object no field is kept (the cheapest full parse: ~a third of the
-    record parse's time on 4 KB lines); any value is read as text, for unreadable lines only."""
-    element = "struct<schemaType:string>" if kind == "object" else "string"
+def _one_json_object(text: Column) -> Column:
+    """Whether the text is exactly one JSON object, strictly: read as the one element of an
+    array, so trailing text, a second value, single quotes or NaN make it not. No field is
+    kept (the cheapest full parse: ~a third of the record parse's time on 4 KB lines)."""
     line = F.concat(F.lit("["), text, F.lit("]"))
-    return F.coalesce(F.size(F.from_json(line, f"array<{element}>", _STRICT)) == 1, F.lit(False))
+    element = "array<struct<schemaType:string>>"
+    return F.coalesce(F.size(F.from_json(line, element, _STRICT)) == 1, F.lit(False))
 
 
 def _event_time(text: Column) -> Column:
@@ -195,14 +195,19 @@ def _one_hour_cache_writes(output_body: Column) -> Column:
 def _image_request(line: Column) -> list[Column]:
     """image_count, image_size (larger side), image_quality of an image-generation request.
 
-    Read from the request's imageGenerationConfig without parsing the body: only lines that
-    carry one are searched; a quoted key inside prompt text is escaped and cannot match.
+    Read from the request's imageGenerationConfig object (flat: numbers and strings) without
+    parsing the body: only lines that carry one are searched, and only inside it — a
+    `"quality"` key elsewhere (a requestMetadata key) cannot change the price; a quoted key
+    inside prompt text is escaped and cannot match.
     """
-    has_config = line.contains('"imageGenerationConfig"')
+    config = F.when(
+        line.contains('"imageGenerationConfig"'),
+        F.regexp_extract(line, r'"imageGenerationConfig"\s*:\s*\{([^{}]*)\}', 1),
+    )
 
     def field(pattern: str) -> Column:
-        found = F.regexp_extract(line, pattern, 1)
-        return F.when(has_config & (found != ""), found)
+        found = F.regexp_extract(config, pattern, 1)
+        return F.when(found != "", found)
 
     width = field(r'"width"\s*:\s*(\d{1,6})').cast("int")
     height = field(r'"height"\s*:\s*(\d{1,6})').cast("int")
