@@ -58,6 +58,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def spark(tmp_path_factory: pytest.TempPathFactory):
     from bedrock_costs.io import jars
     from bedrock_costs.io.catalog_settings import EXTENSIONS, local_catalog
+    from bedrock_costs.io.session import SPARK_SETTINGS
 
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors' Python: this one
@@ -85,7 +86,11 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
             .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
         )
         # every test's tables in one embedded catalog (each test its own database)
-        settings = {**classpath.settings, **local_catalog(home / "catalog.db", str(home))}
+        settings = {
+            **SPARK_SETTINGS,  # the run settings every job applies to its session
+            **classpath.settings,
+            **local_catalog(home / "catalog.db", str(home)),
+        }
         for key, value in settings.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()

@@ -151,6 +151,16 @@ def test_parse_records_reads_counters_and_defaults_missing_ones_to_zero(spark):
     assert rows["n"].output_tokens == 0 and rows["n"].latency_ms is None
 
 
+def test_a_metadata_key_named_twice_keeps_its_last_value_once(spark):
+    """The JSON reader kept both entries in the map (Athena may refuse it; issue 17)."""
+    line = json.dumps(record("d", meta={"team": "a", "env": "x"})).replace(
+        '"env": "x"', '"env": "x", "team": "b", "env": "y"'
+    )
+    [r] = parse(spark, [line])
+    assert r.quarantine_reason is None
+    assert sorted(r.request_metadata.items()) == [("env", "y"), ("team", "b")]
+
+
 def test_parse_records_maps_fields_to_contract_names(spark):
     rec = record(
         "r1",

@@ -59,7 +59,7 @@ def parse_records(lines: DataFrame) -> DataFrame:
         "cache_write_tokens": r["input"]["cacheWriteInputTokenCount"],
     }
     event_time = _event_time(r["timestamp"])
-    metadata = F.from_json(r["requestMetadata"], _METADATA_TYPE)
+    metadata = _request_metadata(r["requestMetadata"])
     reason = _quarantine_reason(r, event_time, metadata, list(counters.values()))
     # an object that could not be read whole: one row of its own (log_files.read_lines)
     read_error = F.col("read_error") if "read_error" in lines.columns else F.lit(None)
@@ -134,6 +134,15 @@ def _quarantine_reason(
         .when(has_bad_count, _reason("bad_token_count"))
         .when(has_bad_metadata, _reason("bad_request_metadata"))
     )
+
+
+def _request_metadata(text: Column) -> Column:
+    """requestMetadata as a map. JSON's reader keeps a key named twice twice (Athena may refuse
+    such a map): then the map is rebuilt with the last value (mapKeyDedupPolicy LAST_WIN, a
+    run setting); only such maps are rebuilt."""
+    parsed = F.from_json(text, _METADATA_TYPE)
+    has_repeats = F.size(F.array_distinct(F.map_keys(parsed))) < F.size(parsed)
+    return F.when(has_repeats, F.map_from_entries(F.map_entries(parsed))).otherwise(parsed)
 
 
 def _one_json_object(text: Column) -> Column:
