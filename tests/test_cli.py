@@ -1,6 +1,7 @@
 import gzip
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -344,3 +345,19 @@ def test_an_output_that_cannot_be_written_is_one_line_before_spark_starts(tmp_pa
         assert err.endswith("out: cannot write the output here: Read-only file system")
     finally:
         subprocess.run(["umount", str(read_only)], check=True)
+
+
+def test_a_spark_command_without_spark_installed_says_how_to_install_it(tmp_path):
+    """`pip install bedrock-costs` without `[spark]`: ModuleNotFoundError (issue 17)."""
+    logs = write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): [record("a")]})
+    code = (
+        "import sys; sys.modules['pyspark'] = None\n"  # as if it were not installed
+        "from bedrock_costs.entry.cli import main\n"
+        f"sys.exit(main(['run', '--logs', {str(logs)!r}, '--output', {str(tmp_path / 'o')!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        "bedrock-costs: error: run needs Spark, which is not installed here: pip install "
+        "'bedrock-costs[spark]' (Spark 3.5.4, as Glue 5.0 runs; Java 17 too)\n"
+    )

@@ -61,6 +61,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (AccountingError, PublishConflict) as exc:
         print(f"bedrock-costs: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in _SPARK_MODULES:
+            raise
+        print(f"bedrock-costs: error: {args.command} {_NO_SPARK}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+# Spark is the `spark` extra (Glue and its Docker image bring their own)
+_SPARK_MODULES = ("pyspark", "py4j")
+_NO_SPARK = (
+    "needs Spark, which is not installed here: pip install 'bedrock-costs[spark]' "
+    "(Spark 3.5.4, as Glue 5.0 runs; Java 17 too)"
+)
 
 
 if __name__ == "__main__":
