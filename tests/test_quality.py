@@ -225,6 +225,28 @@ def test_a_failed_gate_exits_3_publishes_nothing_and_keeps_the_results(
     assert "priced_share" in page and 'class="failed"' in page and "<script" not in page
 
 
+def test_a_run_that_quarantined_most_of_its_lines_fails_by_default(spark, tmp_path, capsys):
+    """1,754 of 1,754 lines quarantined once said "succeeded, quality passed" (issue 17)."""
+    for share, success in ((0.5, True), (0.5000001, False), (0.0, True)):
+        frame = spark.createDataFrame([(share,)], "quarantined_share double")
+        [result] = GreatExpectations()("lines", frame, checks.line_checks(QualityConfig()))
+        assert (result.name, result.policy, result.success) == (
+            "quarantined_share",
+            "fail",
+            success,
+        )
+    logs = write_logs(tmp_path / "logs", {key("us-east-1", "2026-07-14"): ["{x", "[1]", "no"]})
+    out, database = tmp_path / "out", unique_database()
+    common = ["run", "--logs", str(logs), "--output", str(out), "--database", database]
+    assert main([*common, "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "quality gate failed (quarantined_share); nothing was published" in err
+    assert main([*common, "--quality-policy", "quarantined_share=warn", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["quality"]["warned"] == ["quarantined_share"]
+    assert "100.0% of the lines read were quarantined (3 of 3)" in " ".join(summary["warnings"])
+
+
 def test_a_report_is_passed_warned_or_failed_by_its_fail_and_warn_checks():
     def result(name, policy, success):
         return CheckResult("invocations", name, "", policy, success, "x")

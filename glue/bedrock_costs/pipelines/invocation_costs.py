@@ -217,11 +217,14 @@ def _check_quality(
     validator: Validator | None,
 ) -> None:
     checks = quality_checks.invocation_checks(config.quality)
-    progress(f"checking data quality ({len(checks)} checks)")
-    frame = invocations_frame(staging.read("invocations"))
-    report = evaluate(
-        summary.run_id, "invocation-costs", [("invocations", frame, checks)], validator
-    )
+    on_lines = quality_checks.line_checks(config.quality)
+    progress(f"checking data quality ({len(checks) + len(on_lines)} checks)")
+    invocations = staging.read("invocations")
+    frame = invocations_frame(invocations)
+    share = summary.quarantined_total / summary.lines_read if summary.lines_read else 0.0
+    lines = invocations.sparkSession.createDataFrame([(share,)], "quarantined_share double")
+    suites = [("invocations", frame, checks), ("lines", lines, on_lines)]
+    report = evaluate(summary.run_id, "invocation-costs", suites, validator)
     summary.quality = report.summary(config.output_path)
     gate(report, config.output_path)
 

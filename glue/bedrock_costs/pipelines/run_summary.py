@@ -15,6 +15,9 @@ from bedrock_costs.invocations.tags import TagPlan
 from bedrock_costs.io import storage
 from bedrock_costs.quality.results import human_line
 
+# the quarantined share of the lines read above which the summary warns
+_NOTED_QUARANTINE = 0.05
+
 
 @dataclass
 class RunSummary:
@@ -71,6 +74,12 @@ class RunSummary:
         self.accounting_identity = lines.check(written)
         self.catalog = {"database": database, "tables": "invocations, quarantine"}
         self.warnings += _warnings(self.files_read, written)
+        if self.lines_read and self.quarantined_total / self.lines_read > _NOTED_QUARANTINE:
+            self.warnings.append(
+                f"{self.quarantined_total / self.lines_read:.1%} of the lines read were "
+                f"quarantined ({self.quarantined_total:,} of {self.lines_read:,}): see the "
+                "quarantine table's reasons"
+            )
         if plan.keys_cut_at:
             self.warnings.append(
                 f"more than {plan.keys_cut_at:,} distinct requestMetadata keys: the tag plan read "

@@ -17,6 +17,9 @@ from bedrock_costs.contract import schemas
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.contract.vocabulary import CALL, FAIL, MATCHED, PRICED, USAGE, WARN
 
+# A run that quarantined more than this share of its lines (1,754 of 1,754 once "succeeded,
+# quality passed") fails by default: the input is not what the job reads
+MAX_QUARANTINED_SHARE = 0.5
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 COST_PARTS = ("input_cost", "output_cost", "cache_read_cost", "cache_write_cost")
 COST_COLUMNS = (*COST_PARTS, "total_cost")
@@ -135,6 +138,22 @@ def invocation_checks(config: QualityConfig) -> list[Check]:
     return _with_policies(checks, config)
 
 
+def line_checks(config: QualityConfig) -> list[Check]:
+    """On one row: the run's quarantined_share (quarantined / lines read)."""
+    checks = [
+        Check(
+            "quarantined_share",
+            f"at most {MAX_QUARANTINED_SHARE:.0%} of the lines read are quarantined",
+            FAIL,
+            Expectation(
+                "ExpectColumnValuesToBeBetween",
+                {"column": "quarantined_share", "max_value": MAX_QUARANTINED_SHARE},
+            ),
+        )
+    ]
+    return _with_policies(checks, config)
+
+
 def reconciliation_checks(config: QualityConfig) -> list[Check]:
     checks = [
         _vocabulary_check("reconciliation", "status", "reconciliation_status_in_vocabulary"),
@@ -187,6 +206,7 @@ def bucket_sum_checks(config: QualityConfig) -> list[Check]:
 def all_checks(config: QualityConfig) -> list[Check]:
     return [
         *invocation_checks(config),
+        *line_checks(config),
         *reconciliation_checks(config),
         *allocation_checks(config),
         *bucket_sum_checks(config),
