@@ -179,6 +179,28 @@ def test_more_keys_than_the_plan_reads_is_said(job_run, tmp_path, monkeypatch):
     assert calls["r1"].request_metadata == {"tenant": "t", "zone": "z"}  # kept in the map
 
 
+def test_a_request_published_on_another_day_is_not_written_again_by_a_window(job_run, tmp_path):
+    """The same requestId on two days, run as two windows, was written twice (a full run
+    dedups it): request_id stays unique in the table (issue 17)."""
+    write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [record("same", inp=1), record("a", inp=2)],
+            key("us-east-1", "2026-07-15"): [
+                record("same", inp=9, ts="2026-07-15T09:00:00Z"),
+                record("b", inp=3, ts="2026-07-15T09:00:00Z"),
+            ],
+        },
+    )
+    job_run("2026-07-14", "2026-07-14")
+    summary, calls, _ = job_run("2026-07-15", "2026-07-15")
+    assert sorted(calls) == ["a", "b", "same"] and calls["same"].input_tokens == 1
+    assert (summary.invocations_written, summary.duplicates) == (1, 1)
+    assert summary.accounting_identity == (
+        "4 lines = 1 written + 0 quarantined + 1 duplicates + 2 out of window"
+    )
+
+
 def test_a_rerun_changes_nothing_and_keeps_first_detection_times(job_run, tmp_path):
     write_logs(
         tmp_path / "logs",

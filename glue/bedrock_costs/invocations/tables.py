@@ -29,14 +29,23 @@ def assign_window(records: DataFrame, *, window: tuple[date, date] | None) -> Da
     )
 
 
-def mark_first_of_each_request(records: DataFrame) -> DataFrame:
+def mark_first_of_each_request(records: DataFrame, published: DataFrame | None = None) -> DataFrame:
     """Adds is_first: the in-window call kept for its request_id, the first by (source_file,
     line hash) so re-runs agree. Marked once, before the rows are cached, so the counts, the tag
-    plan and `invocations` share one shuffle and none needs a distinct count."""
+    plan and `invocations` share one shuffle and none needs a distinct count.
+
+    `published`: request_ids already in the table on days this run does not replace; such a
+    request is kept there, its calls here counted as duplicates (request_id stays unique)."""
     is_call = F.col("quarantine_reason").isNull() & F.col("in_window")
+    if published is not None:
+        known = published.select(F.col("request_id").alias("_published")).distinct()
+        records = records.join(known, records["request_id"] == known["_published"], "left")
+        is_call = is_call & F.col("_published").isNull()
     earliest = Window.partitionBy("request_id", is_call).orderBy("source_file", "line_hash")
     is_first = is_call & (F.row_number().over(earliest) == 1)
-    return records.select(*records.columns, is_first.alias("is_first"))
+    return records.select(
+        *[c for c in records.columns if c != "_published"], is_first.alias("is_first")
+    )
 
 
 def build_invocations(

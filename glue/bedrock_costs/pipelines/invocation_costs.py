@@ -56,6 +56,9 @@ from bedrock_costs.reference.unit_price_file import (
 )
 
 TABLES = ("invocations", "quarantine")
+# how far either side of a window a request already published is looked for (a call logged
+# twice is normally delivered within hours: both copies have one timestamp, one day)
+NEARBY_DAYS = 7
 Progress = Callable[[str], None]
 
 
@@ -154,9 +157,23 @@ def _parsed(
         read_lines(spark, files, unreadable or ())
         .transform(parse_records)
         .transform(assign_window, window=config.window)
-        .transform(mark_first_of_each_request)
+        .transform(mark_first_of_each_request, published=_published_nearby(spark, config))
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
+
+
+def _published_nearby(spark: SparkSession, config: RunConfig) -> DataFrame | None:
+    """For a window: the request_ids published within NEARBY_DAYS of it (days it does not
+    replace). A full run replaces every day it reads; a request on a day it does not read and
+    one farther than that are not looked for (reading every id of the table each run)."""
+    if config.window is None or not catalog.table_exists(spark, config.database, "invocations"):
+        return None
+    start, end = config.window
+    day = F.col("usage_date")
+    before = day.between(start - timedelta(days=NEARBY_DAYS), start - timedelta(days=1))
+    after = day.between(end + timedelta(days=1), end + timedelta(days=NEARBY_DAYS))
+    table = read_table(spark, config.database, "invocations")
+    return table.where(before | after).select("request_id")
 
 
 def _publish(
