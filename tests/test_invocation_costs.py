@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from bedrock_costs.config import RunConfig
-from bedrock_costs.contract.errors import AccountingError
+from bedrock_costs.contract.errors import AccountingError, UsageError
 from bedrock_costs.invocations import counts
 from bedrock_costs.invocations.counts import LineCounts, StagedCounts
 from bedrock_costs.invocations.log_files import read_lines
@@ -199,6 +199,42 @@ def test_a_request_published_on_another_day_is_not_written_again_by_a_window(job
     assert summary.accounting_identity == (
         "4 lines = 1 written + 0 quarantined + 1 duplicates + 2 out of window"
     )
+
+
+def test_a_run_that_does_not_read_every_account_and_region_of_its_days_is_refused(spark, tmp_path):
+    """A windowed run over one account's folder, or over an empty folder, deleted every other
+    account's and Region's calls of those days with exit 0 (issue 17): refused, nothing
+    written."""
+    other = "444455556666"
+    logs = write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [record("a", inp=1)],
+            key("eu-west-1", "2026-07-14"): [record("b", inp=2, region="eu-west-1")],
+            key("us-east-1", "2026-07-14").replace(ACCOUNT, other): [
+                record("c", inp=3) | {"accountId": other}
+            ],
+        },
+    )
+    database = unique_database()
+    config = RunConfig(str(logs), str(tmp_path / "out"), write_csv(tmp_path / "p.csv", [price()]))
+    config = dataclasses.replace(config, database=database)
+    assert run_invocation_costs(spark, config, validator=NoChecks()).invocations_written == 3
+    before = data_files(tmp_path / "out", "invocations")
+    one_folder = logs / f"AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/us-east-1"
+    (tmp_path / "empty").mkdir()
+    day = (date(2026, 7, 14), date(2026, 7, 14))
+    narrower = [(one_folder, None, 2), (one_folder, day, 2), (tmp_path / "empty", day, 3)]
+    for folder, window, pairs in narrower:  # (a full run over an empty folder replaces no day)
+        start, end = window or (None, None)
+        narrow = dataclasses.replace(config, logs_path=str(folder), start_date=start, end_date=end)
+        with pytest.raises(UsageError) as refused:
+            run_invocation_costs(spark, narrow, validator=NoChecks())
+        message = str(refused.value)
+        assert f"{pairs} account/Region pair(s) (first: {ACCOUNT} eu-west-1)" in message
+    assert data_files(tmp_path / "out", "invocations") == before
+    again = dataclasses.replace(config, start_date=day[0], end_date=day[1])
+    assert run_invocation_costs(spark, again, validator=NoChecks()).invocations_written == 3
 
 
 def test_a_rerun_changes_nothing_and_keeps_first_detection_times(job_run, tmp_path):

@@ -31,6 +31,13 @@ _YEAR, _MONTH, _DAY, _HOUR = r"^\d{4}$", r"^\d{2}$", r"^\d{2}$", r"^\d{2}$"
 
 
 def list_log_files(root: str, window: tuple[date, date] | None = None) -> list[str]:
+    """Every log file under root (log_folders' files)."""
+    return log_folders(root, window)[0]
+
+
+def log_folders(
+    root: str, window: tuple[date, date] | None = None
+) -> tuple[list[str], set[tuple[str, str]]]:
     """Every log file under root, sorted; with a window, only hour folders of window ±1 day.
 
     Inside `…/BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/` the `data/` side objects
@@ -38,21 +45,33 @@ def list_log_files(root: str, window: tuple[date, date] | None = None) -> list[s
     Files outside that layout cannot be dated from their path and are always read. The layout
     is recognised from the root's own path too (`--logs` at `BedrockModelInvocationLogs/` or a
     Region folder). A file named as the root is read whatever its name.
+
+    Also returned: the (account, Region) of every Region folder of that layout visited — what
+    the run reads all the logs of, for the days it reads (empty days included).
     """
     if not storage.is_s3(root) and storage.local(root).is_file():
-        return [root]
+        return [root], set()
     read_days = None
     if window is not None:
         start, end = window[0] - timedelta(days=1), window[1] + timedelta(days=1)
         read_days = (start, end)
     found: list[str] = []
-    _walk(root, [part for part in root.split("/") if part], read_days, found)
-    return sorted(found)
+    sources: set[tuple[str, str]] = set()
+    _walk(root, [part for part in root.split("/") if part], read_days, (found, sources))
+    return sorted(found), sources
 
 
-def _walk(folder: str, trail: list[str], days: tuple[date, date] | None, found: list[str]) -> None:
+def _walk(
+    folder: str,
+    trail: list[str],
+    days: tuple[date, date] | None,
+    into: tuple[list[str], set[tuple[str, str]]],
+) -> None:
     dirs, files = storage.list_dir(folder)
     depth = _layout_depth(trail)
+    found, sources = into
+    if depth == 1 and len(trail) >= 4 and trail[-4] == "AWSLogs":  # AWSLogs/<acct>/…/<region>
+        sources.add((trail[-3], trail[-1]))
     found += [f for f in files if _is_log_file(f)]
     for sub in dirs:
         name = sub.rstrip("/").rsplit("/", 1)[-1]
@@ -62,7 +81,7 @@ def _walk(folder: str, trail: list[str], days: tuple[date, date] | None, found: 
             continue
         if days is not None and 1 <= depth <= 3 and not _may_hold([*trail[-depth:], name], days):
             continue
-        _walk(sub, [*trail, name], days, found)
+        _walk(sub, [*trail, name], days, into)
 
 
 def _layout_depth(trail: list[str]) -> int:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -23,23 +21,22 @@ from bedrock_costs.contract.vocabulary import AWS_SAMPLE_FORMAT, QUALITY_FAILED,
 from bedrock_costs.invocations import counts, tags
 from bedrock_costs.invocations.costs import prices_frame, unit_prices_frame
 from bedrock_costs.invocations.log_files import (
-    is_read_failure,
-    list_log_files,
-    read_lines,
-    unreadable_objects,
+    log_folders,
 )
 from bedrock_costs.invocations.model_ids import profiles_frame
-from bedrock_costs.invocations.records import parse_records
 from bedrock_costs.invocations.tables import (
-    assign_window,
     build_invocations,
     build_quarantine,
-    mark_first_of_each_request,
 )
 from bedrock_costs.io import catalog, storage
 from bedrock_costs.io.partitions import files_per_partition
 from bedrock_costs.io.session import apply_run_settings, shuffle_partitions
 from bedrock_costs.io.tables import read_table
+from bedrock_costs.pipelines.log_reading import (
+    processed_partitions,
+    read_records,
+    refuse_partial_days,
+)
 from bedrock_costs.pipelines.publish import Staging, staged_publish
 from bedrock_costs.pipelines.run_summary import RunSummary
 from bedrock_costs.quality import checks as quality_checks
@@ -56,9 +53,6 @@ from bedrock_costs.reference.unit_price_file import (
 )
 
 TABLES = ("invocations", "quarantine")
-# how far either side of a window a request already published is looked for (a call logged
-# twice is normally delivered within hours: both copies have one timestamp, one day)
-NEARBY_DAYS = 7
 Progress = Callable[[str], None]
 
 
@@ -101,12 +95,13 @@ def run_invocation_costs(
     summary = RunSummary.start(config.window)
     summary.warnings += inputs.warnings
     apply_run_settings(spark)
-    files = list_log_files(config.logs_path, config.window)
+    files, sources = log_folders(config.logs_path, config.window)
     summary.files_read = len(files)
     progress(f"reading {len(files):,} log files")
     with shuffle_partitions(spark, len(files)):
-        records, lines = _read_records(spark, config, files, summary)
+        records, lines = read_records(spark, config, files, summary)
         try:
+            refuse_partial_days(spark, config, sources, records, lines)
             _publish(spark, config, inputs, summary, records, lines, progress, validator)
         except QualityGateError:
             summary.finish(config.output_path, QUALITY_FAILED)
@@ -115,65 +110,6 @@ def run_invocation_costs(
             records.unpersist()
     summary.finish(config.output_path, SUCCEEDED)
     return summary
-
-
-def _read_records(
-    spark: SparkSession, config: RunConfig, files: list[str], summary: RunSummary
-) -> tuple[DataFrame, counts.LineCounts]:
-    """The parsed, marked lines (cached) and their counts.
-
-    A log object Spark cannot read whole (not gzip, cut short, access denied) fails the read
-    at the first one: then every such object is found, and the lines are read again, each
-    object as far as it can be, with a quarantine row of its own for each unreadable one.
-    """
-    records = _parsed(spark, config, files)
-    try:
-        return records, counts.line_counts(records)
-    except Exception as exc:  # Py4J's error for a failed Spark job
-        records.unpersist()
-        unreadable = unreadable_objects(spark, files) if is_read_failure(exc) else []
-        if not unreadable:
-            raise
-    path, problem = unreadable[0]
-    summary.warnings.append(
-        f"{len(unreadable):,} log objects could not be read whole: their readable lines are "
-        f"processed and each is quarantined as unreadable_object (first: {path}: {problem})"
-    )
-    records = _parsed(spark, config, files, unreadable)
-    try:
-        return records, counts.line_counts(records)
-    except Exception:
-        records.unpersist()
-        raise
-
-
-def _parsed(
-    spark: SparkSession,
-    config: RunConfig,
-    files: list[str],
-    unreadable: list[tuple[str, str]] | None = None,
-) -> DataFrame:
-    return (
-        read_lines(spark, files, unreadable or ())
-        .transform(parse_records)
-        .transform(assign_window, window=config.window)
-        .transform(mark_first_of_each_request, published=_published_nearby(spark, config))
-        .persist(StorageLevel.MEMORY_AND_DISK)
-    )
-
-
-def _published_nearby(spark: SparkSession, config: RunConfig) -> DataFrame | None:
-    """For a window: the request_ids published within NEARBY_DAYS of it (days it does not
-    replace). A full run replaces every day it reads; a request on a day it does not read and
-    one farther than that are not looked for (reading every id of the table each run)."""
-    if config.window is None or not catalog.table_exists(spark, config.database, "invocations"):
-        return None
-    start, end = config.window
-    day = F.col("usage_date")
-    before = day.between(start - timedelta(days=NEARBY_DAYS), start - timedelta(days=1))
-    after = day.between(end + timedelta(days=1), end + timedelta(days=NEARBY_DAYS))
-    table = read_table(spark, config.database, "invocations")
-    return table.where(before | after).select("request_id")
 
 
 def _publish(
@@ -275,14 +211,3 @@ def previous_quarantine(spark: SparkSession, config: RunConfig) -> DataFrame | N
             F.col("usage_date").between(*config.window) | F.col("usage_date").isNull()
         )
     return frame
-
-
-def processed_partitions(
-    window: tuple[date, date] | None, found: set[date | None]
-) -> set[str | None]:
-    """A window replaces each of its days; a full run replaces each day found. Undated: always."""
-    if window is None:
-        days = {d for d in found if d is not None}
-    else:
-        days = {window[0] + timedelta(days=i) for i in range((window[1] - window[0]).days + 1)}
-    return {d.isoformat() for d in days} | {None}
