@@ -14,11 +14,12 @@ import sys
 import time
 from pathlib import Path
 
-from bedrock_costs.config import MaintainConfig
+from bedrock_costs.config import RunConfig
 from bedrock_costs.io import snapshots
-from bedrock_costs.pipelines.maintain import run_maintain
+from bedrock_costs.pipelines.invocation_costs import run_invocation_costs
 from helpers import (
     QUICK_JVM,
+    NoChecks,
     catalog_rows,
     catalog_table,
     key,
@@ -128,11 +129,13 @@ def test_a_run_waits_for_another_writer_and_when_killed_before_publishing_change
     assert left.startswith("wap-")
     assert not locked(out)  # the kill released the lock: the next run does not wait
 
-    # `maintain` (in this test's session, on the same table files) removes what the kill left
+    # the next run (in this test's session, on the same table files) removes what the kill
+    # left — its quarantine branch's files hold raw prompts (issue 17) — and publishes its own
     database = register_output(spark, out)
-    config = MaintainConfig(str(out), database, stale_branch_hours=0)
-    (done, *_) = run_maintain(spark, config)
-    assert (done.table, done.branches_removed) == ("invocations", [left])
-    assert snapshots.branches(spark, database, "invocations") == []
-    assert data_files(out) == before[2]  # the killed run's files deleted with its branch
-    assert rows(spark, database, "invocations") == []
+    killed = data_files(out, "invocations")  # committed to the killed run's branch
+    config = RunConfig(str(tmp_path / "b"), str(out), database=database)
+    assert run_invocation_costs(spark, config, validator=NoChecks()).invocations_written == 3
+    for table in ("invocations", "quarantine"):
+        assert snapshots.branches(spark, database, table) == []
+    assert killed and not killed & data_files(out, "invocations")
+    assert sorted(r.request_id for r in rows(spark, database, "invocations")) == ["b1", "b2", "b3"]

@@ -8,6 +8,8 @@ the data files they added.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -16,6 +18,7 @@ from bedrock_costs.contract.errors import PublishConflict
 
 MAIN = "main"
 BRANCH_PREFIX = "wap-"  # wap-<UTC time>…: a run's branch; `maintain` removes ones a killed run left
+_STARTED = re.compile(rf"^{re.escape(BRANCH_PREFIX)}(\d{{8}}T\d{{6}}Z)")
 
 
 def _table(spark: SparkSession, database: str, table: str) -> Any:
@@ -78,6 +81,14 @@ def discard(spark: SparkSession, database: str, table: str, branch: str, base: i
     added = _since(handle, int(head.snapshotId()), base)
     handle.manageSnapshots().removeBranch(branch).commit()
     _expire(handle, added)
+
+
+def branch_started(branch: str) -> datetime | None:
+    """When the run of a `wap-<run id>` branch started (run ids begin with the UTC time)."""
+    found = _STARTED.match(branch)
+    if found is None:
+        return None
+    return datetime.strptime(found[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def branches(spark: SparkSession, database: str, table: str) -> list[str]:

@@ -8,7 +8,6 @@ its publish (run it again).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,10 +16,8 @@ from pyspark.sql import SparkSession
 
 from bedrock_costs.config import MaintainConfig
 from bedrock_costs.io import catalog, snapshots
-from bedrock_costs.pipelines.publish import BRANCH_PREFIX
 
 TABLES = ("invocations", "quarantine", "reconciliation", "allocations", "focus")
-_STARTED = re.compile(rf"^{re.escape(BRANCH_PREFIX)}(\d{{8}}T\d{{6}}Z)")
 
 
 @dataclass
@@ -60,7 +57,7 @@ def _one_table(
     result = Maintained(table)
     stale = now - timedelta(hours=config.stale_branch_hours)
     for branch in snapshots.branches(spark, config.database, table):
-        started = _started(branch)
+        started = snapshots.branch_started(branch)
         if started is not None and started < stale:
             snapshots.discard_unpublished(spark, config.database, table, branch)
             result.branches_removed.append(branch)
@@ -91,14 +88,6 @@ def _one_table(
     ).take(1)[0]
     result.files_compacted = int(compacted["rewritten_data_files_count"])
     return result
-
-
-def _started(branch: str) -> datetime | None:
-    """When the run of a `wap-<run id>` branch started (run ids begin with the UTC time)."""
-    found = _STARTED.match(branch)
-    if found is None:
-        return None
-    return datetime.strptime(found[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def _sql_time(moment: datetime) -> str:

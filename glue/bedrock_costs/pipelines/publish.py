@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -26,6 +27,8 @@ from bedrock_costs.io.partitions import PARTITION_COLUMN
 from bedrock_costs.io.tables import read_table
 
 BRANCH_PREFIX = snapshots.BRANCH_PREFIX  # the branches runs write to
+# a run's branch this old in the Glue Data Catalog belongs to a killed run (jobs time out sooner)
+ABANDONED_AFTER = timedelta(hours=24)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Staging:
         added = catalog.ensure_table(
             self.spark, self.database, self.output_path, table, extra_columns
         )
+        _discard_abandoned(self.spark, self.database, table, self.branch)
         base = snapshots.create_branch(self.spark, self.database, table, self.branch)
         self.tables[table] = _Written(base, column, replace, added)
         target = f"{catalog.qualified(self.database, table)}.`branch_{self.branch}`"
@@ -124,6 +128,26 @@ def _publish_all(staging: Staging) -> None:
                 )
                 written.published = None
         raise
+
+
+def _discard_abandoned(spark: SparkSession, database: str, table: str, own: str) -> None:
+    """The branches killed runs left on `table` (and the files only they hold: a quarantine
+    branch holds raw prompts) are removed by the next run that writes the table. With the
+    embedded catalog the writer lock is held, so no other run is live: every other branch is
+    abandoned. With the Glue Data Catalog, one older than ABANDONED_AFTER (a job's timeout is
+    less) is; `maintain` removes the rest."""
+    embedded = _is_embedded_catalog(spark)
+    oldest = datetime.now(UTC) - (timedelta(0) if embedded else ABANDONED_AFTER)
+    for branch in snapshots.branches(spark, database, table):
+        started = snapshots.branch_started(branch)
+        if branch != own and started is not None and started <= oldest:
+            snapshots.discard_unpublished(spark, database, table, branch)
+
+
+def _is_embedded_catalog(spark: SparkSession) -> bool:
+    """Whether the session's catalog is the embedded SQLite one (held under the writer lock)."""
+    current = spark.catalog.currentCatalog()
+    return (spark.conf.get(f"spark.sql.catalog.{current}.uri", "") or "").startswith("jdbc:sqlite")
 
 
 def _discard(staging: Staging) -> None:
