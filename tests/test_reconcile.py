@@ -13,7 +13,7 @@ import pytest
 
 from bedrock_costs.billing import findings
 from bedrock_costs.config import QualityConfig, ReconcileConfig
-from bedrock_costs.contract.errors import QualityGateError
+from bedrock_costs.contract.errors import QualityGateError, UsageError
 from bedrock_costs.io import partitions, snapshots
 from bedrock_costs.pipelines import reconcile as reconcile_job
 from bedrock_costs.pipelines.reconcile import run_reconcile
@@ -224,6 +224,17 @@ def test_reconciling_a_period_again_replaces_it(spark, month_copy):
     printed = summary.human()  # what `bedrock-costs reconcile` prints
     assert "reconciliation 2026-07" in printed and "proposed price rows" in printed
     assert "logs missing: 111122223333 us-west-2 amazon.nova-lite-v1:0" in printed
+
+
+def test_line_items_in_another_currency_are_refused_not_summed_as_usd(spark, month_copy):
+    """CUR lines in EUR were summed as USD (issue 17): one line, nothing written."""
+    lines = cur_lines("0.0005")
+    lines[0] = {**lines[0], "line_item_currency_code": "EUR"}
+    write_cur(spark, month_copy["cur"], lines, drop=DROPPED)
+    before = state(spark, month_copy)
+    with pytest.raises(UsageError, match=r"of 2026-07 are not in USD \(1 in EUR\)"):
+        run_reconcile(spark, month_copy["config"], validator=NoChecks())
+    assert state(spark, month_copy) == before
 
 
 def test_a_failed_quality_gate_keeps_the_published_period(spark, month_copy):

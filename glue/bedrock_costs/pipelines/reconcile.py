@@ -27,7 +27,7 @@ from bedrock_costs.billing.cur_lines import bedrock_lines
 from bedrock_costs.billing.drift import billed_rates, find_drift, propose_rows
 from bedrock_costs.config import ReconcileConfig
 from bedrock_costs.contract.errors import UsageError
-from bedrock_costs.contract.vocabulary import SUCCEEDED
+from bedrock_costs.contract.vocabulary import CURRENCY, SUCCEEDED
 from bedrock_costs.io import catalog, snapshots, storage
 from bedrock_costs.io.session import apply_run_settings
 from bedrock_costs.io.tables import AsOf, read_table
@@ -41,6 +41,7 @@ from bedrock_costs.reference.price_refresh import describe
 
 TABLES = ("reconciliation", "allocations")
 PARTITION = "billing_period"
+MAX_CURRENCIES = 20
 Progress = Callable[[str], None]
 
 
@@ -83,6 +84,21 @@ def run_reconcile(
     return summaries
 
 
+def _refuse_other_currencies(lines: DataFrame, period: cur_files.BillingPeriod) -> None:
+    """CUR amounts are in the line's currency; the prices and estimates in USD: lines in another
+    currency were summed as USD. They are refused (exit 2, nothing written), not converted."""
+    other = (
+        lines.where(F.col("currency") != CURRENCY).groupBy("currency").count().take(MAX_CURRENCIES)
+    )
+    if other:
+        found = ", ".join(f"{r['count']:,} in {r['currency']}" for r in other)
+        raise UsageError(
+            f"Bedrock line items of {period.period} are not in {CURRENCY} ({found}): their cost "
+            f"cannot be compared with {CURRENCY} prices; nothing was written",
+            file=period.files[0] if period.files else None,
+        )
+
+
 def _one_period(
     spark: SparkSession,
     config: ReconcileConfig,
@@ -97,6 +113,7 @@ def _one_period(
     lines = bedrock_lines(spark, line_items, period=period.period)
     lines = lines.persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        _refuse_other_currencies(lines, period)
         by_principal = bool(lines.where(F.col("principal").isNotNull()).limit(1).take(1))
         summary = ReconcileSummary(period.period, run_id, list(period.files), by_principal)
         in_period = invocations.where(
