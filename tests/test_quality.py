@@ -24,7 +24,7 @@ COLUMNS = (
     "cache_write_tokens bigint, input_cost decimal(38,12), output_cost decimal(38,12), "
     "cache_read_cost decimal(38,12), cache_write_cost decimal(38,12), unit_cost decimal(38,12), "
     "total_cost decimal(38,12), pricing_status string, status string, currency string, "
-    "usage_date date, event_time timestamp"
+    "usage_date date, event_time timestamp, account_id string, identity_arn string"
 )
 
 
@@ -46,6 +46,8 @@ def call(request_id, **changes):
         "currency": "USD",
         "usage_date": date(2026, 7, 14),
         "event_time": datetime(2026, 7, 14, 23, 59, 59),
+        "account_id": "111122223333",
+        "identity_arn": "arn:aws:sts::111122223333:assumed-role/AppRole/app",
     }
     row.update(changes)
     return row
@@ -84,9 +86,10 @@ def test_each_invocation_check_catches_what_it_names_and_passes_good_rows(spark)
             status="throttled",
         ),
         call("date", usage_date=date(2026, 7, 15)),
+        call("redacted", identity_arn="arn:aws:iam::XXXXXXXXXXXX:user/x", account_id="1234"),
     ]
     results = validate(spark, rows)
-    assert len(results) == 18 and {r.policy for r in results.values()} == {"fail", "warn"}
+    assert len(results) == 20 and {r.policy for r in results.values()} == {"fail", "warn"}
     unexpected = {n: r.unexpected_count for n, r in results.items() if not r.success}
     assert unexpected == {
         "request_id_not_null": 1,
@@ -97,7 +100,9 @@ def test_each_invocation_check_catches_what_it_names_and_passes_good_rows(spark)
         "pricing_status_in_vocabulary": 1,
         "status_in_vocabulary": 1,
         "usage_date_is_event_date": 1,
-        "priced_share": 2,  # 8 of 10 priced is below 95 %
+        "account_id_is_12_digits": 1,
+        "identity_arn_names_an_account": 1,
+        "priced_share": 2,  # 9 of 11 priced is below 95 %
     }
     assert results["total_is_sum_of_parts"].examples == [["0.002000000001", "0.002000000000"]]
     assert results["priced_share"].policy == "warn"

@@ -20,6 +20,8 @@ from bedrock_costs.contract.vocabulary import CALL, FAIL, MATCHED, PRICED, USAGE
 # A run that quarantined more than this share of its lines (1,754 of 1,754 once "succeeded,
 # quality passed") fails by default: the input is not what the job reads
 MAX_QUARANTINED_SHARE = 0.5
+ACCOUNT_ID = r"^[0-9]{12}$"
+IDENTITY_ARN = r"^arn:aws[a-z-]*:[a-z0-9-]+::[0-9]{12}:"
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 COST_PARTS = ("input_cost", "output_cost", "cache_read_cost", "cache_write_cost")
 COST_COLUMNS = (*COST_PARTS, "total_cost")
@@ -77,6 +79,10 @@ def _vocabulary_check(table: str, column: str, name: str | None = None) -> Check
     )
 
 
+def _matches(column: str, regex: str) -> Expectation:
+    return Expectation("ExpectColumnValuesToMatchRegex", {"column": column, "regex": regex})
+
+
 def _pair_equal(a: str, b: str, **extra: Any) -> Expectation:
     where = extra.pop("where", None)
     return Expectation(
@@ -127,6 +133,20 @@ def invocation_checks(config: QualityConfig) -> list[Check]:
             "usage_date is the UTC date of event_time",
             FAIL,
             _pair_equal("usage_date", "event_date", ignore_row_if="either_value_is_missing"),
+        ),
+        # a redacted export (arn:aws:iam::XXXXXXXXXXXX:…) or a made-up account: still priced,
+        # but not attributable to an account (issue 17)
+        Check(
+            "account_id_is_12_digits",
+            "every call's accountId is 12 digits",
+            WARN,
+            _matches("account_id", ACCOUNT_ID),
+        ),
+        Check(
+            "identity_arn_names_an_account",
+            "every caller's identity ARN names a 12-digit account",
+            WARN,
+            _matches("identity_arn", IDENTITY_ARN),
         ),
         Check(
             "priced_share",

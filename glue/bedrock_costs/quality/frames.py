@@ -20,6 +20,8 @@ def invocations_frame(invocations: DataFrame) -> DataFrame:
     priced = F.col("pricing_status") == PRICED
     return invocations.select(
         "request_id",
+        "account_id",
+        "identity_arn",
         *TOKEN_COLUMNS,
         *COST_COLUMNS,
         "pricing_status",
