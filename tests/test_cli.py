@@ -1,5 +1,6 @@
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -361,3 +362,36 @@ def test_a_spark_command_without_spark_installed_says_how_to_install_it(tmp_path
         "bedrock-costs: error: run needs Spark, which is not installed here: pip install "
         "'bedrock-costs[spark]' (Spark 3.5.4, as Glue 5.0 runs; Java 17 too)\n"
     )
+
+
+def test_a_copied_output_folder_is_refused_before_it_reads_or_changes_the_original(
+    tmp_path, capsys
+):
+    """A copy's catalog still named the original folder's tables (issue 17): a run on the copy
+    would have changed the original. The catalog here is pyiceberg's own SQLite catalog, the
+    same tables Spark's JDBC catalog writes."""
+    import pyarrow as pa
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    original = tmp_path / "original"
+    (original / "_catalog").mkdir(parents=True)
+    catalog = SqlCatalog(
+        "bedrock",
+        uri=f"sqlite:///{original / '_catalog' / 'catalog.db'}",
+        warehouse=f"file://{original}",
+    )
+    catalog.create_namespace("bedrock_costs")
+    catalog.create_table(
+        "bedrock_costs.invocations",
+        pa.schema([("request_id", pa.string())]),
+        location=f"file://{original}/invocations",
+    )
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    for command in (["query", "SELECT 1"], ["report"], ["maintain"]):
+        err = cli_error(capsys, command[0], "--output", str(copy), *command[1:])
+        assert f"{copy}: this output's catalog holds bedrock_costs.invocations at file://" in err
+        assert f"{original}/invocations/metadata/" in err
+    from bedrock_costs.io.catalog_settings import tables_elsewhere
+
+    assert tables_elsewhere(str(original)) == []

@@ -6,7 +6,9 @@ here: deploy.sh writes the Glue jobs' `--conf` from the same settings.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from pathlib import Path
 
 from bedrock_costs.io import storage
@@ -26,6 +28,37 @@ def catalog_dir(output_path: str) -> Path:
 def catalog_file(output_path: str) -> Path:
     """The embedded catalog: one SQLite file (Iceberg's JDBC catalog; pyiceberg reads it too)."""
     return catalog_dir(output_path) / "catalog.db"
+
+
+def tables_elsewhere(output_path: str) -> list[tuple[str, str]]:
+    """The tables (name, metadata file) of a local output's embedded catalog that are not in
+    the output folder: a copied folder's catalog still names the original's tables (Iceberg
+    metadata holds absolute paths, so the copy's data is never read and a run on the copy
+    would change the original). Read with SQLite alone, before Spark starts."""
+    file = catalog_file(output_path)
+    if storage.is_s3(output_path) or not file.exists():
+        return []
+    here = f"{storage.local(output_path).resolve()}/"
+    try:
+        with closing(sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "SELECT table_namespace, table_name, metadata_location FROM iceberg_tables"
+            ).fetchall()
+    except sqlite3.Error:  # no table yet (a catalog Spark has not initialised)
+        return []
+    return [
+        (f"{space}.{name}", location)
+        for space, name, location in rows
+        if not _file_path(location or "").startswith(here)
+    ]
+
+
+def _file_path(location: str) -> str:
+    """A `file:` location (Spark writes `file:/a`, pyiceberg `file:///a`) as a path."""
+    for scheme in ("file://", "file:"):
+        if location.startswith(scheme):
+            return location[len(scheme) :]
+    return location
 
 
 def local_catalog(file: Path, warehouse: str, *, s3: bool = False) -> dict[str, str]:

@@ -22,6 +22,7 @@ from bedrock_costs.io.catalog_settings import (
     catalog_file,
     glue_catalog,
     local_catalog,
+    tables_elsewhere,
     uses_glue_catalog,
 )
 
@@ -130,6 +131,16 @@ def local_session(output_path: str, *, s3: bool = False, master: str | None = No
     if uses_glue_catalog():
         catalog, s3 = glue_catalog(warehouse, os.environ), True
     else:
+        elsewhere = tables_elsewhere(output_path)
+        if elsewhere:
+            name, location = elsewhere[0]
+            raise UsageError(
+                f"this output's catalog holds {name} at {location}, outside this folder: a "
+                "copied output folder still names the original's tables (Iceberg keeps absolute "
+                "paths), so it would read and change those. Use the original folder, or build "
+                "the copy with `bedrock-costs run` into an empty folder",
+                file=output_path,
+            )
         catalog_dir(output_path).mkdir(parents=True, exist_ok=True)
         catalog = local_catalog(catalog_file(output_path), warehouse, s3=s3)
     settings = {
