@@ -246,9 +246,9 @@ def test_a_run_that_quarantined_most_of_its_lines_fails_by_default(spark, tmp_pa
     assert main([*common, "--quiet"]) == 3
     err = capsys.readouterr().err
     assert "quality gate failed (quarantined_share); nothing was published" in err
-    assert main([*common, "--quality-policy", "quarantined_share=warn", "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
-    assert summary["quality"]["warned"] == ["quarantined_share"]
+    assert not (out / "invocations").exists() or not list((out / "invocations").rglob("*.parquet"))
+    (summary,) = [json.loads(p.read_text()) for p in (out / "_runs").glob("*.json")]
+    assert summary["status"] == "quality_failed"
     assert "100.0% of the lines read were quarantined (3 of 3)" in " ".join(summary["warnings"])
 
 
