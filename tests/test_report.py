@@ -87,7 +87,7 @@ def test_the_demo_ends_by_writing_the_report_and_printing_its_path(demo):
     assert set(quality) == {"invocation-costs", "cur-reconcile 2026-10"}
     assert all(q["status"] in ("passed", "warned") and not q["failed"] for q in quality.values())
     summary = json.loads(next((demo["tables"] / "_runs").glob("*.json")).read_text())
-    assert summary["status"] == "succeeded" and summary["quality"]["checks"] == 18
+    assert summary["status"] == "succeeded" and summary["quality"]["checks"] == 21
 
 
 def invocations(tables: Path) -> list[dict]:

@@ -134,6 +134,14 @@ def invocation_checks(config: QualityConfig) -> list[Check]:
             FAIL,
             _pair_equal("usage_date", "event_date", ignore_row_if="either_value_is_missing"),
         ),
+        *_coverage_checks(config),
+    ]
+    return _with_policies(checks, config)
+
+
+def _coverage_checks(config: QualityConfig) -> list[Check]:
+    """Whether the calls can be attributed (accounts) and priced."""
+    return [
         # a redacted export (arn:aws:iam::XXXXXXXXXXXX:…) or a made-up account: still priced,
         # but not attributable to an account (issue 17)
         Check(
@@ -155,7 +163,6 @@ def invocation_checks(config: QualityConfig) -> list[Check]:
             _in_set("pricing_status", (PRICED,), mostly=config.min_priced_share),
         ),
     ]
-    return _with_policies(checks, config)
 
 
 def line_checks(config: QualityConfig) -> list[Check]:
