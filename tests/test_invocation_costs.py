@@ -210,7 +210,10 @@ def test_a_run_that_does_not_read_every_account_and_region_of_its_days_is_refuse
         tmp_path / "logs",
         {
             key("us-east-1", "2026-07-14"): [record("a", inp=1)],
-            key("eu-west-1", "2026-07-14"): [record("b", inp=2, region="eu-west-1")],
+            key("eu-west-1", "2026-07-14"): [
+                record("b", inp=2, region="eu-west-1"),
+                {k: v for k, v in record("d").items() if k not in ("accountId", "region")},
+            ],
             key("us-east-1", "2026-07-14").replace(ACCOUNT, other): [
                 record("c", inp=3) | {"accountId": other}
             ],
@@ -219,8 +222,8 @@ def test_a_run_that_does_not_read_every_account_and_region_of_its_days_is_refuse
     database = unique_database()
     config = RunConfig(str(logs), str(tmp_path / "out"), write_csv(tmp_path / "p.csv", [price()]))
     config = dataclasses.replace(config, database=database)
-    assert run_invocation_costs(spark, config, validator=NoChecks()).invocations_written == 3
-    before = data_files(tmp_path / "out", "invocations")
+    assert run_invocation_costs(spark, config, validator=NoChecks()).invocations_written == 4
+    before = data_files(tmp_path / "out", "invocations")  # (d: no account, no Region to own)
     one_folder = logs / f"AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/us-east-1"
     (tmp_path / "empty").mkdir()
     day = (date(2026, 7, 14), date(2026, 7, 14))

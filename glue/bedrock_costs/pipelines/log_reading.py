@@ -75,7 +75,10 @@ def refuse_partial_days(
         return
     pairs = ["account_id", "region"]
     table = read_table(spark, config.database, "invocations")
-    published = table.where(F.col("usage_date").isin(days)).select(*pairs).distinct()
+    # (rows without an account or Region — imported from an earlier version's table, or records
+    # that named none — cannot be attributed to a folder: replaced as before)
+    known = F.col("account_id").isNotNull() & F.col("region").isNotNull()
+    published = table.where(F.col("usage_date").isin(days) & known).select(*pairs).distinct()
     read = records.where(F.col("is_first")).select(*pairs).distinct()
     covered = sources | {(r[0], r[1]) for r in read.take(MAX_SOURCES)}
     missing = sorted(
