@@ -4,6 +4,10 @@ Glue Data Catalog (Iceberg's Glue catalog), on tables deploy.sh's step created, 
 another tool (pyiceberg). The embedded catalog with an s3:// output is the same S3 FileIO with the
 SQLite catalog of the local tests: not run here (docs/operations.md)."""
 
+import gzip
+import json
+import re
+import secrets
 import subprocess
 import sys
 from dataclasses import replace
@@ -201,6 +205,12 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, spark, tmp_path):
     }
     records = [record("a", inp=1000, out=100, meta={"tenant": "acme"}), record("b", inp=10)]
     logs_on_s3(client, tmp_path, [*records, "{not json"])
+    # an object cut short inside its first line: found by the executors' own read of S3 (boto3,
+    # under the role); no line of it is read
+    long_line = json.dumps(record("cut", extra_text=secrets.token_hex(100_000)))
+    whole = gzip.compress((long_line + "\n").encode())
+    cut_key = "bedrock/" + key("us-east-1", "2026-07-14", hour="11", name="cut")
+    client.put_object(Bucket="glue-logs", Key=cut_key, Body=whole[: len(whole) // 2])
     glue_env = {**env, "BEDROCK_COSTS_CATALOG": "glue"}
     window = ("--start-date", "2026-07-14", "--end-date", "2026-07-14")
     cur_on_s3(client, spark, tmp_path)
@@ -266,8 +276,15 @@ def test_in_glue_the_tables_are_in_the_glue_data_catalog(s3, spark, tmp_path):
     files = invocations.inspect.files().to_pylist()
     days = sorted(f["file_path"].split("/")[6] for f in files)
     assert days == ["usage_date=2026-07-13", "usage_date=2026-07-14"]  # one file a day
-    (bad,) = catalog.load_table("bedrock_costs.quarantine").scan().to_arrow().to_pylist()
-    assert (bad["reason"], bad["raw_record"]) == ("malformed_json", "{not json")
+    bad = catalog.load_table("bedrock_costs.quarantine").scan().to_arrow().to_pylist()
+    reasons = {b["reason"]: b["raw_record"] for b in bad}
+    assert sorted(reasons) == ["malformed_json", "unreadable_object"] and len(bad) == 2
+    assert reasons["malformed_json"] == "{not json"
+    problem = reasons["unreadable_object"]
+    assert re.fullmatch(r"unreadable after [\d,]+ bytes of text: EOFError: .*", problem)
+    assert [b["source_file"] for b in bad if b["reason"] == "unreadable_object"] == [
+        f"s3://glue-logs/{cut_key}"
+    ]
     # the run's and the import's branches are gone; the tag is the reconciliation's (what it read)
     assert set(invocations.refs()) == {"main", "reconciled-2026-07"}
 
