@@ -187,3 +187,41 @@ def test_pricing_refresh_command_writes_a_valid_merged_table(tmp_path, capsys):
     today = choose_row(merged, NOVA, "us-east-1", "in_region", "standard", date(2026, 11, 22), 1)
     before = choose_row(merged, NOVA, "us-east-1", "in_region", "standard", date(2026, 11, 21), 1)
     assert (today.input_per_mtok, before.input_per_mtok) == (Decimal("0.03"), Decimal("0.035"))
+
+
+def test_pricing_coverage_lists_what_the_shipped_table_lacks_or_disagrees_with(tmp_path, capsys):
+    """`pricing coverage --offers` (issue 17): against the shipped table, a Price List offer
+    with Nova Lite in ap-northeast-1 (which the table lacks) and Nova Micro there at the
+    reported 0.042/0.168 (the table has 0.037/0.148); nothing is written."""
+    from test_price_list import bulk_offer, product
+
+    def token_sku(sku: str, model: str, kind: str, per_1k: str):
+        code = model.replace(" ", "")
+        return product(
+            sku,
+            f"APN1-{code}-{kind}",
+            "1K tokens",
+            per_1k,
+            model=model,
+            regionCode="ap-northeast-1",
+        )
+
+    offer_file = tmp_path / "index.json"
+    offer_file.write_text(
+        bulk_offer(
+            token_sku("A", "Nova Micro", "input-tokens", "0.000042"),
+            token_sku("B", "Nova Micro", "output-tokens", "0.000168"),
+            token_sku("C", "Nova Lite", "input-tokens", "0.00007"),
+            token_sku("D", "Nova Lite", "output-tokens", "0.00028"),
+        )
+    )
+    before = sorted(tmp_path.iterdir())
+    assert main(["pricing", "coverage", "--offers", str(offer_file)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    micro = next(line for line in printed if "amazon.nova-micro-v1:0 ap-northeast-1" in line)
+    assert micro.startswith("disagrees  amazon.nova-micro-v1:0 ap-northeast-1 in_region standard")
+    assert "the table has 0.037/0.148/0.00925/0/- (row 37), the offer 0.042/0.168/" in micro
+    lite = next(line for line in printed if "amazon.nova-lite-v1:0 ap-northeast-1" in line)
+    assert lite.startswith("lacks      amazon.nova-lite-v1:0 ap-northeast-1 in_region standard")
+    assert "the offer has 0.07/0.28" in lite
+    assert sorted(tmp_path.iterdir()) == before

@@ -149,5 +149,28 @@ def describe(refresh: Refresh, current: list[PriceRow]) -> str:
     return "\n".join(lines)
 
 
+def gaps(refresh: Refresh, current: list[PriceRow]) -> str:
+    """What the table lacks or disagrees with against the offers, on the refresh's day."""
+    lines = []
+    for r in refresh.added:
+        was = choose_row(
+            current, r.model, r.region, r.routing, r.tier, r.effective_from, r.min_input_tokens + 1
+        )
+        key = f"{r.model} {r.region} {r.routing} {r.tier} >{r.min_input_tokens}"
+        if was is None:
+            lines.append(f"lacks      {key}: the offer has {_fmt(_prices(r))}")
+        else:
+            lines.append(
+                f"disagrees  {key}: the table has {_fmt(_prices(was))} (row {was.row}), "
+                f"the offer {_fmt(_prices(r))}"
+            )
+    lines.append(f"agrees on {refresh.unchanged} prices (input/output/cache read/cache write)")
+    lines += [
+        f"? {count} offer prices for {name!r}: add the name to pricing/model_names.csv"
+        for name, count in sorted(refresh.unmapped.items())
+    ]
+    return "\n".join(lines)
+
+
 def _fmt(prices: tuple) -> str:
     return "/".join("-" if p is None else str(p) for p in prices)

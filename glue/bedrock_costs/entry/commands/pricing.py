@@ -40,17 +40,28 @@ def register(commands: argparse._SubParsersAction) -> None:
     _register_refresh(tools)
     coverage = tools.add_parser(
         "coverage",
-        help="which written calls had no price",
+        help="which written calls had no price, or what the table lacks against an offer",
         description="List the unpriced calls of a written invocations "
         "table by status, model, Region, routing and tier, with call "
-        "counts and token volumes, and the price rows to add.",
+        "counts and token volumes, and the price rows to add. With --offers: "
+        "list what the price table lacks or disagrees with against AWS Price List offers.",
     )
-    coverage.add_argument("--output", required=True, metavar="PATH", help="the run's --output")
+    coverage.add_argument("--output", metavar="PATH", help="the run's --output")
     coverage.add_argument("--csv", metavar="FILE", help="also write the groups as CSV")
     coverage.add_argument("--database", default=RunConfig.database, metavar="NAME")
-    coverage.set_defaults(
-        handler=lambda args: pricing_coverage(args.output, args.csv, args.database)
+    coverage.add_argument(
+        "--offers", action="append", metavar="FILE", help="an offer file (repeatable)"
     )
+    coverage.add_argument("--pricing", metavar="CSV", help="table to compare (default: shipped)")
+    coverage.set_defaults(handler=_coverage)
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    if args.offers:
+        return pricing_gaps(args.offers, args.pricing)
+    if not args.output:
+        raise UsageError("pricing coverage needs --output (the calls) or --offers (the table)")
+    return pricing_coverage(args.output, args.csv, args.database)
 
 
 def _register_refresh(tools: argparse._SubParsersAction) -> None:
@@ -145,16 +156,11 @@ def pricing_refresh(
         load_prices,
         to_csv,
     )
-    from bedrock_costs.reference.price_list import read_offer
     from bedrock_costs.reference.price_refresh import describe, propose
 
     current = load_prices(pricing or default_pricing_path())
     day = parse_date(as_of, "--as-of") if as_of else datetime.now(UTC).date()
-    prices, set_aside = [], 0
-    for source in offers:
-        found, skipped = read_offer(_read_offer_text(source))
-        prices += found
-        set_aside += len(skipped)
+    prices, set_aside = _offer_prices(offers)
     refresh = propose(current, prices, model_names(), day)
     print(describe(refresh, current))
     print(f"  ({len(prices)} token prices read, {set_aside} other SKUs set aside)")
@@ -164,6 +170,31 @@ def pricing_refresh(
         storage.write_text(target, to_csv(merged))
         print(f"wrote {len(merged)} rows to {target}")
     return EXIT_OK
+
+
+def pricing_gaps(offers: list[str], pricing: str | None) -> int:
+    """What the price table lacks or disagrees with against the offers, today."""
+    from datetime import UTC, datetime
+
+    from bedrock_costs.reference.model_names import model_names
+    from bedrock_costs.reference.price_file import default_pricing_path, load_prices
+    from bedrock_costs.reference.price_refresh import gaps, propose
+
+    current = load_prices(pricing or default_pricing_path())
+    prices = _offer_prices(offers)[0]
+    print(gaps(propose(current, prices, model_names(), datetime.now(UTC).date()), current))
+    return EXIT_OK
+
+
+def _offer_prices(offers: list[str]) -> tuple[list, int]:
+    from bedrock_costs.reference.price_list import read_offer
+
+    prices, set_aside = [], 0
+    for source in offers:
+        found, skipped = read_offer(_read_offer_text(source))
+        prices += found
+        set_aside += len(skipped)
+    return prices, set_aside
 
 
 def _read_offer_text(source: str) -> str:
