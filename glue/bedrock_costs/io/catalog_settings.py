@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bedrock_costs.io import storage
 
+EMBEDDED_URI = "jdbc:sqlite:"  # the embedded catalog's JDBC URI, before the file's path
 CATALOG = "bedrock"  # the Spark catalog holding the tables: the session's default catalog
 EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
 CATALOG_VARIABLE = "BEDROCK_COSTS_CATALOG"  # `glue`: Iceberg's Glue catalog (a moto_server, AWS)
@@ -49,16 +50,13 @@ def tables_elsewhere(output_path: str) -> list[tuple[str, str]]:
     return [
         (f"{space}.{name}", location)
         for space, name, location in rows
-        if not _file_path(location or "").startswith(here)
+        if not f"{storage.local(location or '')}/".startswith(here)
     ]
 
 
-def _file_path(location: str) -> str:
-    """A `file:` location (Spark writes `file:/a`, pyiceberg `file:///a`) as a path."""
-    for scheme in ("file://", "file:"):
-        if location.startswith(scheme):
-            return location[len(scheme) :]
-    return location
+def is_embedded(uri: str) -> bool:
+    """Whether a catalog's `uri` setting is the embedded catalog's (local_catalog)."""
+    return uri.startswith(EMBEDDED_URI)
 
 
 def local_catalog(file: Path, warehouse: str, *, s3: bool = False) -> dict[str, str]:
@@ -67,7 +65,7 @@ def local_catalog(file: Path, warehouse: str, *, s3: bool = False) -> dict[str, 
     return {
         key: "org.apache.iceberg.spark.SparkCatalog",
         f"{key}.type": "jdbc",
-        f"{key}.uri": f"jdbc:sqlite:{file}",
+        f"{key}.uri": f"{EMBEDDED_URI}{file}",
         f"{key}.jdbc.schema-version": "V1",  # with views (the dashboards' views, tested locally)
         # SQLite takes one writer at a time: one connection per catalog, a wait (not an
         # error) while another connection commits, and write-ahead logging, so that a reader

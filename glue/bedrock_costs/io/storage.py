@@ -18,7 +18,12 @@ def is_s3(path: str) -> bool:
 
 
 def local(path: str) -> Path:
-    return Path(path.removeprefix("file://"))
+    """A local path from a path or a `file:` URI (`file:///a` as pyiceberg writes it, `file:/a`
+    as Spark does)."""
+    for scheme in ("file://", "file:"):
+        if path.startswith(scheme):
+            return Path(path[len(scheme) :])
+    return Path(path)
 
 
 def join(base: str, *parts: str) -> str:

@@ -23,6 +23,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bedrock_costs.io import catalog, partitions, snapshots
+from bedrock_costs.io.catalog_settings import is_embedded
 from bedrock_costs.io.partitions import PARTITION_COLUMN
 from bedrock_costs.io.tables import read_table
 
@@ -147,7 +148,7 @@ def _discard_abandoned(spark: SparkSession, database: str, table: str, own: str)
 def _is_embedded_catalog(spark: SparkSession) -> bool:
     """Whether the session's catalog is the embedded SQLite one (held under the writer lock)."""
     current = spark.catalog.currentCatalog()
-    return (spark.conf.get(f"spark.sql.catalog.{current}.uri", "") or "").startswith("jdbc:sqlite")
+    return is_embedded(spark.conf.get(f"spark.sql.catalog.{current}.uri", "") or "")
 
 
 def _discard(staging: Staging) -> None:

@@ -132,19 +132,14 @@ def describe(refresh: Refresh, current: list[PriceRow]) -> str:
             f"- replace row {r.row}: {r.model} {r.region} {r.routing} {r.tier} (same effective day)"
         )
     for r in refresh.added:
-        was = choose_row(
-            current, r.model, r.region, r.routing, r.tier, r.effective_from, r.min_input_tokens + 1
-        )
+        was = _current_row(current, r)
         before = f"was {_fmt(_prices(was))} (row {was.row})" if was else "was unpriced"
         lines.append(
             f"+ add {r.model} {r.region} {r.routing} {r.tier} >{r.min_input_tokens}: "
             f"{_fmt(_prices(r))} from {r.effective_from}; {before}"
         )
     lines.append(f"= {refresh.unchanged} prices unchanged")
-    for name, count in sorted(refresh.unmapped.items()):
-        lines.append(
-            f"? {count} offer prices for {name!r}: add the name to pricing/model_names.csv"
-        )
+    lines += _unmapped(refresh)
     lines += [f"? {note}" for note in refresh.incomplete]
     return "\n".join(lines)
 
@@ -153,9 +148,7 @@ def gaps(refresh: Refresh, current: list[PriceRow]) -> str:
     """What the table lacks or disagrees with against the offers, on the refresh's day."""
     lines = []
     for r in refresh.added:
-        was = choose_row(
-            current, r.model, r.region, r.routing, r.tier, r.effective_from, r.min_input_tokens + 1
-        )
+        was = _current_row(current, r)
         key = f"{r.model} {r.region} {r.routing} {r.tier} >{r.min_input_tokens}"
         if was is None:
             lines.append(f"lacks      {key}: the offer has {_fmt(_prices(r))}")
@@ -165,11 +158,21 @@ def gaps(refresh: Refresh, current: list[PriceRow]) -> str:
                 f"the offer {_fmt(_prices(r))}"
             )
     lines.append(f"agrees on {refresh.unchanged} prices (input/output/cache read/cache write)")
-    lines += [
+    return "\n".join([*lines, *_unmapped(refresh)])
+
+
+def _current_row(current: list[PriceRow], r: PriceRow) -> PriceRow | None:
+    """The row the table charges now for what the proposed row `r` prices."""
+    return choose_row(
+        current, r.model, r.region, r.routing, r.tier, r.effective_from, r.min_input_tokens + 1
+    )
+
+
+def _unmapped(refresh: Refresh) -> list[str]:
+    return [
         f"? {count} offer prices for {name!r}: add the name to pricing/model_names.csv"
         for name, count in sorted(refresh.unmapped.items())
     ]
-    return "\n".join(lines)
 
 
 def _fmt(prices: tuple) -> str:
