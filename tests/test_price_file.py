@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from bedrock_costs.contract.errors import UsageError
-from bedrock_costs.reference.price_file import default_pricing_path, load_prices
+from bedrock_costs.reference.price_file import choose_row, default_pricing_path, load_prices
 from helpers import HAIKU, NOVA, PRICE_HEADER, price, write_csv
 
 
@@ -264,3 +264,59 @@ def test_shipped_price_table_matches_published_figures(model, region, routing, t
     r = rows[0]
     got = (r.input_per_mtok, r.output_per_mtok, r.cache_read_per_mtok, r.cache_write_per_mtok)
     assert got == tuple(Decimal(f) for f in figures)
+
+
+@pytest.mark.parametrize(
+    ("model", "region", "tier", "figures"),
+    [
+        ("anthropic.claude-3-haiku-20240307-v1:0", "us-east-1", "standard", ("0.25", "1.25")),
+        ("anthropic.claude-3-haiku-20240307-v1:0", "us-west-2", "batch", ("0.125", "0.625")),
+        ("anthropic.claude-3-haiku-20240307-v1:0", "us-gov-west-1", "standard", ("0.30", "1.50")),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", "us-east-1", "standard", ("3.00", "15.00")),
+        ("anthropic.claude-3-sonnet-20240229-v1:0", "us-west-2", "standard", ("3.00", "15.00")),
+        ("anthropic.claude-v2:1", "us-east-1", "standard", ("8.00", "24.00")),
+        ("anthropic.claude-v2", "us-east-1", "standard", ("8.00", "24.00")),
+        ("anthropic.claude-instant-v1", "us-east-1", "standard", ("0.80", "2.40")),
+        ("ai21.jamba-instruct-v1:0", "us-east-1", "standard", ("0.50", "0.70")),
+        ("amazon.titan-text-express-v1", "us-east-1", "standard", ("0.20", "0.60")),
+        ("amazon.nova-micro-v1:0", "ap-northeast-1", "standard", ("0.042", "0.168")),
+        ("amazon.nova-lite-v1:0", "ap-northeast-1", "standard", ("0.072", "0.288")),
+        ("amazon.nova-pro-v1:0", "ap-northeast-1", "standard", ("0.96", "3.84")),
+        ("amazon.titan-embed-text-v2:0", "ap-northeast-1", "standard", ("0.029", "0")),
+        ("amazon.titan-embed-text-v2:0", "ap-northeast-2", "standard", ("0.024592", "0")),
+        ("anthropic.claude-3-opus-20240229-v1:0", "us-west-2", "standard", ("15.00", "75.00")),
+        ("cohere.command-r-plus-v1:0", "us-east-1", "standard", ("3.00", "15.00")),
+        ("cohere.command-r-v1:0", "us-east-1", "standard", ("0.50", "1.50")),
+        ("meta.llama3-2-1b-instruct-v1:0", "us-east-1", "standard", ("0.10", "0.10")),
+        ("deepseek.r1-v1:0", "us-east-1", "standard", ("1.35", "5.40")),
+        ("ai21.j2-ultra-v1", "us-east-1", "standard", ("18.80", "18.80")),
+    ],
+)
+def test_shipped_price_table_prices_the_models_real_logs_use(model, region, tier, figures):
+    """Issue 17 §4: the models that were no_price on real public logs (and the Tokyo prices),
+    and older models the Price List still lists, chosen as a call in that Region, in-Region and
+    through a geo profile, would be priced; each chosen row names its Price List source."""
+    rows = load_prices(default_pricing_path())
+    for routing in ("in_region", "geo"):
+        row = choose_row(rows, model, region, routing, tier, date(2026, 11, 30), 1000)
+        assert row is not None
+        assert (row.input_per_mtok, row.output_per_mtok) == tuple(Decimal(f) for f in figures)
+        assert "Price List" in row.source
+
+
+def test_shipped_model_names_map_the_price_list_names_of_the_added_models():
+    from bedrock_costs.reference.model_names import fold, model_names
+
+    names = model_names()
+    for name, model in [
+        ("Claude 3 Sonnet", "anthropic.claude-3-sonnet-20240229-v1:0"),
+        ("Claude 3.5 Sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0"),
+        ("Claude Instant", "anthropic.claude-instant-v1"),
+        ("Jamba-Instruct", "ai21.jamba-instruct-v1:0"),
+        ("Titan Text G1 - Express", "amazon.titan-text-express-v1"),
+        ("TitanTextG1-Express", "amazon.titan-text-express-v1"),
+        ("Cohere Command R+", "cohere.command-r-plus-v1:0"),  # `+` is not dropped: not R
+        ("Cohere Command R", "cohere.command-r-v1:0"),
+        ("R1", "deepseek.r1-v1:0"),
+    ]:
+        assert names[fold(name)] == model

@@ -190,16 +190,16 @@ def test_pricing_refresh_command_writes_a_valid_merged_table(tmp_path, capsys):
 
 
 def test_pricing_coverage_lists_what_the_shipped_table_lacks_or_disagrees_with(tmp_path, capsys):
-    """`pricing coverage --offers` (issue 17): against the shipped table, a Price List offer
-    with Nova Lite in ap-northeast-1 (which the table lacks) and Nova Micro there at the
-    reported 0.042/0.168 (the table has 0.037/0.148); nothing is written."""
+    """`pricing coverage --offers` (issue 17) against the shipped table: Nova Micro in
+    ap-northeast-1 at the Price List's 0.042/0.168 now agrees (the table had the apac. profile's
+    0.037/0.148); a Nova Lite price there that differs from the table's 0.072/0.288 and Titan
+    Text Express there (which the table lacks) are listed; nothing is written."""
     from test_price_list import bulk_offer, product
 
-    def token_sku(sku: str, model: str, kind: str, per_1k: str):
-        code = model.replace(" ", "")
+    def token_sku(sku: str, model: str, kind: str, per_1k: str, code: str = ""):
         return product(
             sku,
-            f"APN1-{code}-{kind}",
+            f"APN1-{code or model.replace(' ', '')}-{kind}",
             "1K tokens",
             per_1k,
             model=model,
@@ -211,17 +211,26 @@ def test_pricing_coverage_lists_what_the_shipped_table_lacks_or_disagrees_with(t
         bulk_offer(
             token_sku("A", "Nova Micro", "input-tokens", "0.000042"),
             token_sku("B", "Nova Micro", "output-tokens", "0.000168"),
+            token_sku("E", "Nova Micro", "cache-read-input-token-count", "0.0000105"),
             token_sku("C", "Nova Lite", "input-tokens", "0.00007"),
             token_sku("D", "Nova Lite", "output-tokens", "0.00028"),
+            token_sku(
+                "F", "Titan Text G1 - Express", "input-tokens", "0.000275", "TitanTextG1-Express"
+            ),
+            token_sku(
+                "G", "Titan Text G1 - Express", "output-tokens", "0.000825", "TitanTextG1-Express"
+            ),
         )
     )
     before = sorted(tmp_path.iterdir())
     assert main(["pricing", "coverage", "--offers", str(offer_file)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    micro = next(line for line in printed if "amazon.nova-micro-v1:0 ap-northeast-1" in line)
-    assert micro.startswith("disagrees  amazon.nova-micro-v1:0 ap-northeast-1 in_region standard")
-    assert "the table has 0.037/0.148/0.00925/0/- (row 37), the offer 0.042/0.168/" in micro
+    assert not [line for line in printed if "nova-micro" in line]
     lite = next(line for line in printed if "amazon.nova-lite-v1:0 ap-northeast-1" in line)
-    assert lite.startswith("lacks      amazon.nova-lite-v1:0 ap-northeast-1 in_region standard")
-    assert "the offer has 0.07/0.28" in lite
+    assert lite.startswith("disagrees  amazon.nova-lite-v1:0 ap-northeast-1 in_region standard")
+    assert "the table has 0.072/0.288/0.018/0/- (row " in lite
+    assert "the offer 0.07/0.28/" in lite
+    titan = next(line for line in printed if "amazon.titan-text-express-v1 ap-northeast-1" in line)
+    assert titan.startswith("lacks      amazon.titan-text-express-v1 ap-northeast-1 in_region")
+    assert "the offer has 0.275/0.825" in titan
     assert sorted(tmp_path.iterdir()) == before

@@ -1,7 +1,8 @@
 """Billing and Price List model names to Bedrock model ids (pricing/model_names.csv).
 
-Names are compared folded: lower-case, an "(Amazon Bedrock Edition)" suffix dropped, and all but
-letters and digits removed, so `Claude 3.7 Sonnet` and `Claude3.7Sonnet` are one name.
+Names are compared folded: lower-case, an "(Amazon Bedrock Edition)" suffix dropped, `+` read as
+"plus", and all but letters and digits removed, so `Claude 3.7 Sonnet` and `Claude3.7Sonnet` are
+one name, and `Command R+` (`Command R Plus`) is not `Command R`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bedrock_costs.io.csv_file import read_rows
 
 def fold(name: str) -> str:
     name = re.sub(r"\(?amazon bedrock( edition)?\)?\s*$", "", name.strip(), flags=re.IGNORECASE)
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return re.sub(r"[^a-z0-9]", "", name.lower().replace("+", "plus"))
 
 
 def default_names_path() -> str:

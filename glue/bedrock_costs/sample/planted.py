@@ -37,8 +37,8 @@ def _logs_missing(day: date, n: int) -> list[dict]:
     role = f"arn:aws:sts::{account}:assumed-role/SearchServiceRole/svc-prod"
     rows = []
     for kind, tokens, per_mtok in (
-        ("input", 2_400_000 + 10_000 * n, Decimal("0.078")),
-        ("output", 380_000 + 1_000 * n, Decimal("0.312")),
+        ("input", 2_400_000 + 10_000 * n, Decimal("0.069")),  # the eu-west-1 price row
+        ("output", 380_000 + 1_000 * n, Decimal("0.276")),
     ):
         usage = Decimal(tokens)
         cost = usage * per_mtok / MILLION
