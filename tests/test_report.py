@@ -167,6 +167,25 @@ def test_report_numbers_equal_the_tables(demo):
 
 
 @pytest.mark.slow
+def test_report_bill_tag_figures_are_the_allocated_dollars(demo):
+    """The tag selector's bill columns (issue 17 §5): per value of a CUR tag, the allocated
+    dollars of the allocations table; each column's values sum to the bill."""
+    data, tables = demo["data"], demo["tables"]
+    rows = catalog_rows(tables, "allocations")
+    billed = sum(r["allocated_cost"] for r in rows)
+    assert {"bill_tag_application", "bill_principal_tag_team"} <= set(data["bill_tag_columns"])
+    for column in data["bill_tag_columns"]:
+        by_value: dict[str, Decimal] = defaultdict(Decimal)
+        for r in rows:
+            by_value[r[column] if r[column] is not None else "(untagged)"] += r["allocated_cost"]
+        shown = data["by_tag"][column]
+        assert sum(Decimal(v["cost"]) for v in shown) == billed
+        assert {v["value"]: Decimal(v["cost"]) for v in shown} == dict(by_value)
+    teams = {v["value"] for v in data["by_tag"]["bill_principal_tag_team"]}
+    assert {"support", "search", "data", "ml", "finance", "(untagged)"} <= teams
+
+
+@pytest.mark.slow
 def test_cache_effect_is_exact_against_the_input_price_that_priced_each_call(demo):
     """Each cached call's input price is input_cost x 10^6 / input_tokens (exact: costs are
     exact products), so what its cache reads would have cost is known without our chooser."""
@@ -261,6 +280,11 @@ def test_the_page_in_headless_chromium(demo):
                 "#tag-chart rect.bar", "bars => bars.map(b => b.querySelector('title').textContent)"
             )
             assert labels == [f"{r['value']}: {usd(r['cost'])}" for r in data["by_tag"][second]]
+            page.select_option("#tag-select", "bill_principal_tag_team")
+            assert tag_table() == [
+                [r["value"], f"{r['calls']:,}", usd(r["cost"]), f"{r['unpriced_calls']:,}"]
+                for r in data["by_tag"]["bill_principal_tag_team"]
+            ]
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         finally:

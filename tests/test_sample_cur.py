@@ -3,6 +3,7 @@ allocations are the bill to the last decimal, and the FOCUS export keeps the spe
 
 import dataclasses
 import json
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -192,6 +193,38 @@ MANDATORY = (
     "ServiceCategory",
     "ServiceName",
 )
+
+
+def test_allocations_per_bill_tag_are_the_cur_totals_per_tag(month):
+    """Issue 17 §5 on the sample month: the synthetic CUR tags its lines with the profiles'
+    cost allocation tags and the principals' tags; per tag key and value, the allocations sum
+    exactly to the export's own lines (read with pyarrow) carrying that tag."""
+    rows = pq.read_table(month["cur"] / "data").to_pylist()
+    bedrock = ("AmazonBedrock", "AmazonBedrockService")
+    billed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in rows:
+        if r["line_item_product_code"] in bedrock or r["bill_billing_entity"] == "AWS Marketplace":
+            for tag, value in r["resource_tags"] or []:
+                billed[(tag, value)] += Decimal(repr(r["line_item_unblended_cost"]))
+    allocated: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in month["alloc"]:
+        for tag, value in (r.bill_tags or {}).items():
+            allocated[(tag, value)] += r.allocated_cost
+    assert {t for t, _ in billed} == {
+        "user:application",
+        "user:tenant",
+        "iamPrincipal/team",
+        "iamPrincipal/cost-center",
+    }
+    assert dict(allocated) == dict(billed)
+    by_column: dict[str, Decimal] = defaultdict(Decimal)
+    for r in month["alloc"]:
+        if r.bill_tag_application:
+            by_column[r.bill_tag_application] += r.allocated_cost
+    assert dict(by_column) == {v: c for (t, v), c in billed.items() if t == "user:application"}
+    profiled = [r for r in month["alloc"] if r.resource_id and r.allocation == "call"]
+    assert profiled and all(r.inference_profile_arn == r.resource_id for r in profiled)
+    assert month["summary"]["bill_tags"]["key_spellings"] == ["iamPrincipal/", "user:"]
 
 
 def test_focus_rows_keep_the_spec_rules(month):

@@ -13,6 +13,12 @@ unit. Billed cost with no calls is a single `unattributed` row.
 
 CUR lines without a principal (credits, tax, usage before IAM principal data) are spread over the
 bucket's calls of every principal.
+
+A bucket's CUR lines can carry different tags (two application inference profiles, two session
+tag sets): each (tag set, resource) part of the bucket is split on its own, so the rows of a bill
+tag sum exactly to what the CUR bills that tag. A part whose `line_item_resource_id` is the
+inference profile some of the bucket's calls used is split over those calls; the other parts over
+the bucket's calls that no part claims that way (all of its calls, when every call is claimed).
 """
 
 from __future__ import annotations
@@ -52,19 +58,30 @@ def allocate(calls: DataFrame, cur: DataFrame, *, by_principal: bool, period: st
 
 
 def _split(cur: DataFrame, calls: DataFrame, keys: tuple[str, ...]) -> DataFrame:
-    bucket_columns = [*keys, "charge_category"]
-    buckets = cur.select(
+    part_columns = [*keys, "charge_category", "_tag_set", "resource_id"]
+    parts = cur.select(
         *keys,
         *[c for c in ("principal",) if c not in keys],
         "charge_category",
+        "_tag_set",
+        "resource_id",
+        "bill_tags",
         "billing_entity",
         "payer_account_id",
         "cur_usage",
         "cur_unblended_cost",
         "cur_net_unblended_cost",
     )
-    joined = null_safe_join(buckets, calls, keys, "left")
-    bucket = Window.partitionBy(*bucket_columns)
+    parts, calls = _claims(parts, calls, keys)
+    by_resource = F.col("_by_resource") & (F.col("inference_profile_arn") == F.col("resource_id"))
+    unclaimed = ~F.col("_by_resource") & (~F.col("_claimed") | ~F.col("_bucket_unclaimed"))
+    joined = null_safe_join(parts, calls, keys, "left", on=by_resource | unclaimed)
+    return _shares(joined, keys, part_columns)
+
+
+def _shares(joined: DataFrame, keys: tuple[str, ...], part_columns: list[str]) -> DataFrame:
+    """Each part's billed cost over its calls, by running-total rounding (module docstring)."""
+    bucket = Window.partitionBy(*part_columns)
     running = bucket.orderBy("request_id").rowsBetween(Window.unboundedPreceding, 0)
     all_priced = F.min(F.when(F.col("estimated_cost").isNull(), 0).otherwise(1)).over(bucket) == 1
     priced_total = F.sum("estimated_cost").over(bucket)
@@ -91,7 +108,8 @@ def _split(cur: DataFrame, calls: DataFrame, keys: tuple[str, ...]) -> DataFrame
         return F.when(has_call, part.cast(MONEY_TYPE)).otherwise(billed.cast(MONEY_TYPE))
 
     return weighted.select(
-        *bucket_columns,
+        *keys,
+        "charge_category",
         *[c for c in ("principal",) if c not in keys],
         F.when(has_call, F.lit(CALL)).otherwise(F.lit(UNATTRIBUTED)).alias("allocation"),
         "request_id",
@@ -108,7 +126,40 @@ def _split(cur: DataFrame, calls: DataFrame, keys: tuple[str, ...]) -> DataFrame
         "billing_entity",
         "payer_account_id",
         "request_metadata",
+        "resource_id",
+        "bill_tags",
     )
+
+
+def _claims(
+    parts: DataFrame, calls: DataFrame, keys: tuple[str, ...]
+) -> tuple[DataFrame, DataFrame]:
+    """Which parts bill the inference profile some of their bucket's calls used
+    (`_by_resource`), which calls such a part claims (`_claimed`), and whether the bucket has
+    calls no part claims (`_bucket_unclaimed`)."""
+    profile = F.col("inference_profile_arn")
+    used = (
+        calls.where(profile.isNotNull())
+        .select(*keys, profile.alias("resource_id"))
+        .distinct()
+        .withColumn("_by_resource", F.lit(True))
+    )
+    parts = null_safe_join(parts, used, (*keys, "resource_id"), "left").withColumn(
+        "_by_resource", F.coalesce(F.col("_by_resource"), F.lit(False))
+    )
+    claims = (
+        parts.where("_by_resource")
+        .select(*keys, F.col("resource_id").alias("inference_profile_arn"))
+        .distinct()
+        .withColumn("_claimed", F.lit(True))
+    )
+    calls = null_safe_join(calls, claims, (*keys, "inference_profile_arn"), "left")
+    claimed = F.coalesce(F.col("_claimed"), F.lit(False))
+    bucket = Window.partitionBy(*keys)
+    calls = calls.withColumn("_claimed", claimed).withColumn(
+        "_bucket_unclaimed", F.max(~F.col("_claimed")).over(bucket)
+    )
+    return parts, calls
 
 
 def bucket_sums(reconciliation: DataFrame, allocations: DataFrame) -> DataFrame:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from bedrock_costs.billing.bill_tags import tag_set
 from bedrock_costs.contract import schemas
 from bedrock_costs.contract.money import COST_TYPE, MONEY_TYPE, PRICE_TYPE, USAGE_TYPE
 from bedrock_costs.contract.vocabulary import (
@@ -123,16 +124,19 @@ def routing_class(routing: Column) -> Column:
 
 
 def cur_buckets(lines: DataFrame, *, by_principal: bool) -> DataFrame:
-    """CUR line items summed per bucket and charge category."""
+    """CUR line items summed per bucket, charge category, tag set and resource: the bucket's
+    parts the allocation splits (`bucket_level` sums them to what reconciliation compares)."""
     unmapped = F.col("model").isNull() | F.col("token_kind").isNull()
     keyed = lines.select(
         "*",
         F.when(unmapped, F.col("usage_type")).alias("unmapped_usage_type"),
         (F.col("principal") if by_principal else F.lit(None).cast("string")).alias("_principal"),
+        tag_set(F.col("bill_tags")).alias("_tag_set"),
     ).drop("principal")
     keyed = keyed.withColumnRenamed("_principal", "principal")
     basis_rank = F.when(F.col("unit_basis") == ASSUMED, 3).when(F.col("unit_basis") == DESCRIBED, 2)
-    return keyed.groupBy(*KEY, "charge_category").agg(
+    return keyed.groupBy(*KEY, "charge_category", "_tag_set", "resource_id").agg(
+        F.first("bill_tags").alias("bill_tags"),
         F.array_sort(F.collect_set("line_item_type")).alias("line_item_types"),
         F.array_sort(F.collect_set("usage_type")).alias("usage_types"),
         F.max("billing_entity").alias("billing_entity"),
@@ -146,6 +150,33 @@ def cur_buckets(lines: DataFrame, *, by_principal: bool) -> DataFrame:
     )
 
 
+def bucket_level(parts: DataFrame) -> DataFrame:
+    """The parts of each bucket summed: one row per bucket and charge category, with the tags
+    every part shares (`bill_tags`) and how many tag sets it has (`cur_tag_sets`)."""
+
+    def union_of(column: str) -> Column:
+        return F.array_sort(F.array_distinct(F.flatten(F.collect_list(column))))
+
+    entries = F.collect_list(F.map_entries("bill_tags"))
+    shared = F.aggregate(
+        entries, F.element_at(entries, 1), lambda acc, x: F.array_intersect(acc, x)
+    )
+    return parts.groupBy(*KEY, "charge_category").agg(
+        F.map_from_entries(shared).alias("bill_tags"),
+        F.count_distinct("_tag_set").alias("cur_tag_sets"),
+        union_of("line_item_types").alias("line_item_types"),
+        union_of("usage_types").alias("usage_types"),
+        F.max("billing_entity").alias("billing_entity"),
+        F.max("marketplace").alias("marketplace"),
+        union_of("pricing_units").alias("pricing_units"),
+        F.max("_basis_rank").alias("_basis_rank"),
+        F.sum("cur_usage").cast(USAGE_TYPE).alias("cur_usage"),
+        F.sum("cur_unblended_cost").cast(MONEY_TYPE).alias("cur_unblended_cost"),
+        F.sum("cur_net_unblended_cost").cast(MONEY_TYPE).alias("cur_net_unblended_cost"),
+        F.max("payer_account_id").alias("payer_account_id"),
+    )
+
+
 def log_buckets(calls: DataFrame) -> DataFrame:
     return calls.groupBy(*KEY).agg(
         F.count("*").alias("calls"),
@@ -155,15 +186,17 @@ def log_buckets(calls: DataFrame) -> DataFrame:
     )
 
 
-def null_safe_join(left: DataFrame, right: DataFrame, keys: tuple[str, ...], how: str) -> DataFrame:
-    """Join on key columns that may be null (principal, model), keeping one copy of each key."""
+def null_safe_join(
+    left: DataFrame, right: DataFrame, keys: tuple[str, ...], how: str, on: Column | None = None
+) -> DataFrame:
+    """Join on key columns that may be null (principal, model), keeping one copy of each key;
+    `on` adds a condition over the two sides' other columns."""
     renamed = right.select(
         *[F.col(c).alias(f"_r_{c}") if c in keys else F.col(c) for c in right.columns]
     )
-    condition = None
+    condition = F.lit(True) if on is None else on
     for key in keys:
-        clause = F.col(key).eqNullSafe(F.col(f"_r_{key}"))
-        condition = clause if condition is None else condition & clause
+        condition = condition & F.col(key).eqNullSafe(F.col(f"_r_{key}"))
     joined = left.join(renamed, on=condition, how=how)
     coalesced = [F.coalesce(F.col(k), F.col(f"_r_{k}")).alias(k) for k in keys]
     rest = [c for c in joined.columns if c not in keys and not c.startswith("_r_")]
@@ -207,6 +240,8 @@ def reconcile(cur: DataFrame, logs: DataFrame, period: str) -> DataFrame:
             F.lit(member("status_basis", "cost"))
         ),
         "marketplace": F.coalesce(F.col("marketplace"), F.lit(False)),
+        "bill_tags": F.coalesce(F.col("bill_tags"), F.create_map().cast("map<string,string>")),
+        "cur_tag_sets": F.coalesce(F.col("cur_tag_sets"), F.lit(0)),
     }
     schema = schemas.load("reconciliation")
     return rows.select(

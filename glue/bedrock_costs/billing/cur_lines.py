@@ -12,6 +12,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from bedrock_costs.billing.bill_tags import line_tags
 from bedrock_costs.contract.errors import UsageError
 from bedrock_costs.contract.money import MONEY_TYPE, RATE_TYPE, USAGE_TYPE
 from bedrock_costs.contract.vocabulary import ADJUSTMENT, CURRENCY, GLOBAL, REGIONAL, member
@@ -49,13 +50,7 @@ def bedrock_lines(spark: SparkSession, line_items: DataFrame, *, period: str) ->
     """The period's Bedrock line items, usage types decoded and amounts in exact decimals."""
     raw = line_items
     product_name = F.col("product").getItem("product_name")
-    is_bedrock = F.col("line_item_product_code").isin(*PRODUCT_CODES) | F.col(
-        "product_servicecode"
-    ).isin(*PRODUCT_CODES)
-    is_marketplace_model = (F.col("bill_billing_entity") == MARKETPLACE_ENTITY) & F.coalesce(
-        product_name.contains(MARKETPLACE_EDITION), F.lit(False)
-    )
-    lines = raw.where(is_bedrock | is_marketplace_model).select(
+    lines = raw.where(is_bedrock_line()).select(
         F.lit(period).alias("billing_period"),
         F.to_date("line_item_usage_start_date").alias("usage_date"),
         F.col("bill_payer_account_id").alias("payer_account_id"),
@@ -67,6 +62,8 @@ def bedrock_lines(spark: SparkSession, line_items: DataFrame, *, period: str) ->
         F.col("line_item_line_item_type").alias("line_item_type"),
         _charge_category(F.col("line_item_line_item_type")).alias("charge_category"),
         F.col("line_item_iam_principal").alias("principal"),
+        F.col("line_item_resource_id").alias("resource_id"),
+        line_tags(raw).alias("bill_tags"),
         F.col("pricing_unit"),
         F.col("line_item_line_item_description").alias("description"),
         F.col("product_region_code"),
@@ -88,6 +85,19 @@ def bedrock_lines(spark: SparkSession, line_items: DataFrame, *, period: str) ->
         usage.alias("usage"),
         marketplace.alias("marketplace"),
     )
+
+
+def is_bedrock_line() -> Column:
+    """A CUR line item billing Bedrock: its product codes, or a model sold through AWS
+    Marketplace as "(Amazon Bedrock Edition)"."""
+    is_bedrock = F.col("line_item_product_code").isin(*PRODUCT_CODES) | F.col(
+        "product_servicecode"
+    ).isin(*PRODUCT_CODES)
+    product_name = F.col("product").getItem("product_name")
+    is_marketplace_model = (F.col("bill_billing_entity") == MARKETPLACE_ENTITY) & F.coalesce(
+        product_name.contains(MARKETPLACE_EDITION), F.lit(False)
+    )
+    return is_bedrock | is_marketplace_model
 
 
 def _charge_category(line_item_type: Column) -> Column:

@@ -72,6 +72,7 @@ def from_estimates(calls: DataFrame, first_day: date) -> DataFrame:
         F.lit(USAGE).alias("charge_category"),
         F.lit(CALL).alias("allocation"),
         F.lit(None).cast("string").alias("payer_account_id"),
+        F.create_map().cast("map<string,string>").alias("bill_tags"),
     )
     return _focus(rows, F.col("estimated_cost"), ESTIMATED, first_day)
 
@@ -190,10 +191,7 @@ def _resource_columns() -> dict[str, Column]:
         "ServiceName": F.lit(SERVICE[0]),
         "SubAccountId": F.col("account_id"),
         "SubAccountType": F.lit("AWS Account"),
-        "Tags": F.when(
-            F.size(F.coalesce("request_metadata", F.create_map())) > 0,
-            F.to_json("request_metadata"),
-        ),
+        "Tags": F.when(F.size(_tags()) > 0, F.to_json(_tags())),
     }
 
 
@@ -210,6 +208,15 @@ def _extra_columns(basis: str) -> dict[str, Column]:
         "x_IdentityArn": F.col("identity_arn"),
         "x_EstimatedCost": F.col("estimated_cost"),
     }
+
+
+def _tags() -> Column:
+    """The call's requestMetadata and the bill's tags of the row's dollars (`user:<key>`,
+    `aws:<key>`, `iamPrincipal/<key>`: their prefixes keep the two apart)."""
+    empty = F.create_map().cast("map<string,string>")
+    return F.map_concat(
+        F.coalesce("request_metadata", empty), F.coalesce(F.col("bill_tags"), empty)
+    )
 
 
 def _publisher(model: Column) -> Column:

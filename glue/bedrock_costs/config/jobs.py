@@ -99,10 +99,13 @@ class ReconcileConfig:
     recent_periods: int | None = None
     pricing_path: str = field(default_factory=default_pricing_path)
     database: str = RunConfig.database
+    max_tag_columns: int = RunConfig.max_tag_columns  # of each kind of bill tag
     quality: QualityConfig = field(default_factory=QualityConfig)
 
     def __post_init__(self) -> None:
         check_database(self.database)
+        if self.max_tag_columns < 0:
+            raise UsageError("--max-tag-columns must be 0 or more")
         if self.billing_period is not None:
             check_period(self.billing_period)
 

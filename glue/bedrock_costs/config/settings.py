@@ -1,5 +1,4 @@
-"""The settings table: every option of the jobs, how the command line and the Glue adapter
-spell it, and the one mapping from given values to the frozen configs both use."""
+"""Every option of the jobs, as the CLI and Glue spell it, mapped to the configs both use."""
 
 from __future__ import annotations
 
@@ -205,6 +204,7 @@ RECONCILE_SETTINGS = _settings(
         default_help="the one shipped in pricing/",
     ),
     DATABASE,
+    _count("max_tag_columns", "most bill_tag_<key> (and bill_principal_tag_) columns", as_whole),
     Setting(
         "min_matched_share",
         "--min-matched-share",

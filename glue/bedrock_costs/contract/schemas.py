@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # Spark is loaded only where a Spark schema is built (deploy 
 
 TAG_PREFIX = "tag_"  # tag_<key>: one column per promoted requestMetadata key
 PROFILE_TAG_PREFIX = "profile_tag_"  # profile_tag_<key>: one per application-profile tag key
+BILL_TAG_PREFIX = "bill_tag_"  # bill_tag_<key>: a CUR cost allocation tag (user:, aws:)
+BILL_PRINCIPAL_TAG_PREFIX = "bill_principal_tag_"  # a CUR iamPrincipal/ tag
 # Every output table is an Apache Iceberg v2 table with these properties, whoever creates it (a
 # job through Spark, deploy.sh through pyiceberg): snappy Parquet as before Iceberg; each run
 # writes its own task layout (io.partitions), so Iceberg adds no shuffle of its own; format v2 is

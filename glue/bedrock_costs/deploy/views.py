@@ -21,13 +21,18 @@ def _money(expression: str, name: str) -> str:
     )
 
 
-def _unnest(dialect: str, table: str, alias: str) -> str:
-    """FROM clause pairing each row with each (tag_key, tag_value) of its request_metadata."""
+def _unnest(dialect: str, table: str, alias: str, column: str = "request_metadata") -> str:
+    """FROM clause pairing each row with each (tag_key, tag_value) of a map column."""
     if dialect == "athena":
-        return (
-            f"{table} {alias} CROSS JOIN UNNEST({alias}.request_metadata) AS t (tag_key, tag_value)"
-        )
-    return f"{table} {alias} LATERAL VIEW explode({alias}.request_metadata) t AS tag_key, tag_value"
+        return f"{table} {alias} CROSS JOIN UNNEST({alias}.{column}) AS t (tag_key, tag_value)"
+    return f"{table} {alias} LATERAL VIEW explode({alias}.{column}) t AS tag_key, tag_value"
+
+
+# where a bill tag comes from, by its canonical key (billing/bill_tags.py)
+_BILL_TAG_SOURCE = (
+    "CASE WHEN t.tag_key LIKE 'iamPrincipal/%' THEN 'iam_principal' "
+    "WHEN t.tag_key LIKE 'aws:%' THEN 'aws_generated' ELSE 'cost_allocation' END AS tag_source"
+)
 
 
 def _tenant(key: str, alias: str = "") -> str:
@@ -81,6 +86,14 @@ def view_sql(
             "a.charge_category, t.tag_key, t.tag_value, "
             f"{_money('sum(a.allocated_cost)', 'allocated')} "
             f"FROM {_unnest(dialect, db + 'allocations', 'a')} GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        )
+    if name == "allocated_cost_by_bill_tag":
+        return (
+            f"SELECT a.billing_period, a.usage_date, a.account_id, {_tenant(tenant_tag, 'a.')}, "
+            f"a.charge_category, {_BILL_TAG_SOURCE}, t.tag_key, t.tag_value, "
+            f"{_money('sum(a.allocated_cost)', 'allocated')} "
+            f"FROM {_unnest(dialect, db + 'allocations', 'a', 'bill_tags')} "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
         )
     if name == "allocated_cost_by_principal":
         return (
@@ -161,6 +174,18 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("allocated_usd", "double"),
         ("allocated_nano_usd", "bigint"),
     ),
+    "allocated_cost_by_bill_tag": (
+        ("billing_period", "string"),
+        ("usage_date", "date"),
+        ("account_id", "string"),
+        ("tenant", "string"),
+        ("charge_category", "string"),
+        ("tag_source", "string"),
+        ("tag_key", "string"),
+        ("tag_value", "string"),
+        ("allocated_usd", "double"),
+        ("allocated_nano_usd", "bigint"),
+    ),
     "allocated_cost_by_principal": (
         ("billing_period", "string"),
         ("usage_date", "date"),
@@ -181,6 +206,7 @@ VIEWS = (
     "daily_cost_by_tag",
     "reconciliation_status",
     "allocated_cost_by_tag",
+    "allocated_cost_by_bill_tag",
     "allocated_cost_by_principal",
 )
 

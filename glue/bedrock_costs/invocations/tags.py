@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
+from bedrock_costs.contract.tag_columns import (
+    MAX_COLUMN_NAME,
+    TagKey,
+    plan_columns,
+    sanitized_key,
+    sorted_entries,
+)
+from bedrock_costs.contract.tag_columns import promote_tags as promote_columns
 
 # The keys one call contributes to the tag plan: its first 64 by sanitized key (Bedrock's
 # Converse API allows 16; a record with 10,000 keys ran the driver out of heap). All of them
@@ -15,26 +23,7 @@ from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
 MAX_KEYS_PER_CALL = 64
 # The longest key promoted: tag_<key> within Glue's 255-character column names (Bedrock allows
 # 256-character keys); a longer one stays in request_metadata and is listed as not promoted
-MAX_TAG_KEY_LENGTH = 255 - len(TAG_PREFIX)
-
-
-def sanitized_key(key: Column) -> Column:
-    """Lower-case, each run outside [a-z0-9] becomes one `_`, outer `_` dropped."""
-    return F.regexp_replace(F.regexp_replace(F.lower(key), r"[^a-z0-9]+", "_"), r"^_+|_+$", "")
-
-
-def sorted_entries(source: str = "request_metadata") -> Column:
-    """A map's entries as structs (key: sanitized, raw, value), sorted by key then raw key."""
-    return F.array_sort(
-        F.transform(
-            F.map_entries(source),
-            lambda e: F.struct(
-                sanitized_key(e["key"]).alias("key"),
-                e["key"].alias("raw"),
-                e["value"].alias("value"),
-            ),
-        )
-    )
+MAX_TAG_KEY_LENGTH = MAX_COLUMN_NAME - len(TAG_PREFIX)
 
 
 def tag_key_usage(calls: DataFrame) -> DataFrame:
@@ -44,7 +33,7 @@ def tag_key_usage(calls: DataFrame) -> DataFrame:
     its entries are sorted by (key, raw key) and only the first of each key is counted, so no
     distinct count (and its shuffle) is needed.
     """
-    entries = F.slice(sorted_entries(), 1, MAX_KEYS_PER_CALL)
+    entries = F.slice(sorted_entries("request_metadata"), 1, MAX_KEYS_PER_CALL)
     exploded = calls.select(entries.alias("entries")).select(
         "entries", F.posexplode("entries").alias("pos", "entry")
     )
@@ -54,13 +43,6 @@ def tag_key_usage(calls: DataFrame) -> DataFrame:
         F.count_if(is_first_spelling).alias("calls"),
         F.sort_array(F.collect_set(F.col("entry")["raw"])).alias("raw_keys"),
     )
-
-
-@dataclass(frozen=True)
-class TagKey:
-    key: str
-    calls: int
-    raw_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -87,20 +69,8 @@ def profile_tag_keys(profiles: DataFrame) -> DataFrame:
 
 def plan_tag_columns(usage: list[TagKey], existing: list[str], limit: int) -> TagPlan:
     """Existing tag columns always stay; new keys are added most frequent first up to `limit`."""
-    columns = list(existing)
-    not_promoted = []
-    for tag in sorted(usage, key=lambda t: (-t.calls, t.key)):
-        name = TAG_PREFIX + tag.key
-        if not tag.key or len(tag.key) > MAX_TAG_KEY_LENGTH:
-            not_promoted.append(tag)
-            continue
-        if name in columns:
-            continue
-        if len(columns) < limit:
-            columns.append(name)
-        else:
-            not_promoted.append(tag)
-    return TagPlan(tuple(columns), tuple(sorted(not_promoted, key=lambda t: t.key)))
+    columns, not_promoted = plan_columns(usage, existing, limit, TAG_PREFIX)
+    return TagPlan(columns, not_promoted)
 
 
 def plan_profile_columns(keys: list[str], existing: list[str]) -> tuple[str, ...]:
@@ -116,18 +86,5 @@ def promote_tags(
     source: str = "request_metadata",
     prefix: str = TAG_PREFIX,
 ) -> DataFrame:
-    """Adds one string column per promoted tag; on key collisions the smallest raw key wins.
-
-    The sanitized entries are computed once per row, in their own projection (Spark does not
-    inline a costly expression into a projection that uses it more than once).
-    """
-    if not columns:
-        return invocations
-    entries = sorted_entries(source).alias("_tag_entries")
-    with_entries = invocations.select(*invocations.columns, entries)
-
-    def tag_value(column: str) -> Column:
-        key = column.removeprefix(prefix)
-        return F.get(F.filter("_tag_entries", lambda e: e["key"] == key), 0)["value"]
-
-    return with_entries.select(*invocations.columns, *[tag_value(c).alias(c) for c in columns])
+    """tag_<key> (or `prefix`<key>) columns from `source`: contract.tag_columns.promote_tags."""
+    return promote_columns(invocations, columns, source=source, prefix=prefix)

@@ -40,11 +40,13 @@ def columns(spark: SparkSession, database: str, table: str) -> list[str]:
     return [c.name for c in spark.catalog.listColumns(f"{database}.{table}")]
 
 
-def existing_tag_columns(spark: SparkSession, database: str, prefix: str = TAG_PREFIX) -> list[str]:
-    """Tag columns the invocations table already has, in table order (the set only grows)."""
-    if not table_exists(spark, database, "invocations"):
+def existing_tag_columns(
+    spark: SparkSession, database: str, prefix: str = TAG_PREFIX, table: str = "invocations"
+) -> list[str]:
+    """Tag columns `table` already has, in table order (the set only grows)."""
+    if not table_exists(spark, database, table):
         return []
-    return [c for c in columns(spark, database, "invocations") if c.startswith(prefix)]
+    return [c for c in columns(spark, database, table) if c.startswith(prefix)]
 
 
 def ensure_table(

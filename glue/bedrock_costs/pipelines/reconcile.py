@@ -20,13 +20,20 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bedrock_costs.billing import cur_files, findings
+from bedrock_costs.billing import bill_tags, cur_files, findings
 from bedrock_costs.billing.allocation import allocate, bucket_sums, totals
-from bedrock_costs.billing.buckets import call_kinds, cur_buckets, log_buckets, reconcile
-from bedrock_costs.billing.cur_lines import bedrock_lines
+from bedrock_costs.billing.buckets import (
+    bucket_level,
+    call_kinds,
+    cur_buckets,
+    log_buckets,
+    reconcile,
+)
+from bedrock_costs.billing.cur_lines import bedrock_lines, is_bedrock_line
 from bedrock_costs.billing.drift import billed_rates, find_drift, propose_rows
 from bedrock_costs.config import ReconcileConfig
 from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.schemas import BILL_PRINCIPAL_TAG_PREFIX, BILL_TAG_PREFIX
 from bedrock_costs.contract.vocabulary import CURRENCY, SUCCEEDED
 from bedrock_costs.io import catalog, snapshots, storage
 from bedrock_costs.io.session import apply_run_settings
@@ -120,26 +127,31 @@ def _one_period(
             F.col("usage_date").between(F.lit(period.first_day), F.lit(period.last_day))
         )
         calls = call_kinds(in_period, by_principal=by_principal)
-        buckets = cur_buckets(lines, by_principal=by_principal).persist()
+        parts = cur_buckets(lines, by_principal=by_principal).persist()
+        buckets = bucket_level(parts).persist()
+        tag_plan = _plan_bill_tags(spark, config, lines, line_items, summary)
         try:
             with staged_publish(spark, config.database, config.output_path, run_id) as staging:
                 replaced: set[str | None] = {period.period}
-                staging.write(
-                    "reconciliation",
-                    reconcile(buckets, log_buckets(calls), period.period),
-                    replaced,
-                    PARTITION,
-                )
-                staging.write(
-                    "allocations",
-                    allocate(calls, buckets, by_principal=by_principal, period=period.period),
-                    replaced,
-                    PARTITION,
-                )
+                tables = {
+                    "reconciliation": reconcile(buckets, log_buckets(calls), period.period),
+                    "allocations": allocate(
+                        calls, parts, by_principal=by_principal, period=period.period
+                    ),
+                }
+                for table, rows in tables.items():
+                    staging.write(
+                        table,
+                        bill_tags.promote(rows, tag_plan.columns),
+                        replaced,
+                        PARTITION,
+                        extra_columns=tag_plan.columns,
+                    )
                 _figures(config, staging, summary, lines, buckets, prices)
                 _check_quality(config, staging, summary, validator)
         finally:
             buckets.unpersist()
+            parts.unpersist()
     finally:
         lines.unpersist()
     summary.snapshots = {
@@ -150,6 +162,30 @@ def _one_period(
     summary.status = SUCCEEDED
     summary.save(config.output_path)
     return summary
+
+
+def _plan_bill_tags(
+    spark: SparkSession,
+    config: ReconcileConfig,
+    lines: DataFrame,
+    line_items: DataFrame,
+    summary: ReconcileSummary,
+) -> bill_tags.BillTagPlan:
+    """The bill_tag_ and bill_principal_tag_ columns both tables get: every one either table
+    has (the set only grows), then the period's new keys, most frequent first; the summary
+    names them, the keys left out and the key spellings the export uses."""
+    existing: list[str] = []
+    for table in TABLES:
+        for prefix in (BILL_TAG_PREFIX, BILL_PRINCIPAL_TAG_PREFIX):
+            found = catalog.existing_tag_columns(spark, config.database, prefix, table)
+            existing += [c for c in found if c not in existing]
+    plan = bill_tags.plan(bill_tags.key_usage(lines), existing, config.max_tag_columns)
+    summary.bill_tags = {
+        "columns": list(plan.columns),
+        "not_promoted": [k.key for k in plan.not_promoted],
+        "key_spellings": bill_tags.raw_spellings(line_items.where(is_bedrock_line())),
+    }
+    return plan
 
 
 def _tag_close(spark: SparkSession, database: str, summary: ReconcileSummary) -> None:

@@ -36,6 +36,8 @@ class ReconcileSummary:
     unattributed_total: Decimal = Decimal(0)
     allocation_check: str = ""
     rows: dict[str, int] = field(default_factory=dict)
+    # the bill's own tags: columns written, keys left in bill_tags, key spellings the CUR used
+    bill_tags: dict[str, list[str]] = field(default_factory=dict)
     # the Iceberg snapshots read (invocations) and published (reconciliation, allocations):
     # `query --as-of SNAPSHOT` reproduces exactly what this reconciliation saw and wrote
     snapshots: dict[str, int | None] = field(default_factory=dict)
@@ -85,11 +87,22 @@ class ReconcileSummary:
             f"  allocations          {self.currency} {_usd(self.allocated_total)} allocated "
             f"({self.allocation_check}); unattributed {_usd(self.unattributed_total)}"
         )
+        if self.bill_tags.get("columns") or self.bill_tags.get("not_promoted"):
+            lines.append(_bill_tag_line(self.bill_tags))
         if self.proposed_prices:
             lines.append(f"  proposed price rows  {self.proposed_prices}")
         if self.quality:
             lines.append(human_line(self.quality))
         return "\n".join(lines)
+
+
+def _bill_tag_line(tags: dict[str, list[str]]) -> str:
+    columns, left = tags.get("columns", []), tags.get("not_promoted", [])
+    line = f"  bill tags            {len(columns)} column(s): {', '.join(columns) or '-'}"
+    if left:
+        line += f"; {len(left)} key(s) kept in bill_tags only: {', '.join(left[:10])}"
+    spellings = [s for s in tags.get("key_spellings", []) if s != "other"]
+    return line + (f" (CUR key spellings: {', '.join(spellings)})" if spellings else "")
 
 
 def _usd(value: Decimal | None) -> str:

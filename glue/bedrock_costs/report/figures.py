@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bedrock_costs.contract.schemas import PROFILE_TAG_PREFIX, TAG_PREFIX
@@ -20,6 +20,7 @@ from bedrock_costs.io.catalog import table_exists
 from bedrock_costs.io.tables import AsOf, read_table
 from bedrock_costs.reference.price_file import PriceRow
 from bedrock_costs.report.summaries import newest_json, quality_results, reconciliation
+from bedrock_costs.report.tag_figures import billed_by_tag, by_tag, cost_measures
 from bedrock_costs.report.values import MAX_ROWS, one_row, plain
 
 TOP = 20  # values per tag, principals
@@ -69,6 +70,7 @@ def report_data(
     published tables, or from the tables as they were `as_of` a snapshot or time."""
     calls = read_table(spark, database, "invocations", as_of=as_of)
     tag_columns = [c for c in calls.columns if c.startswith((TAG_PREFIX, PROFILE_TAG_PREFIX))]
+    bill_columns, billed = billed_by_tag(spark, database, as_of)
     data: dict[str, Any] = {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "output": output_path,
@@ -76,7 +78,8 @@ def report_data(
         "overview": overview(calls),
         "daily_by_model": daily_by_model(calls),
         "tag_columns": tag_columns,
-        "by_tag": by_tag(calls, tag_columns),
+        "bill_tag_columns": bill_columns,
+        "by_tag": by_tag(calls, tag_columns) | billed,
         "principals": top_principals(calls),
         "cache": cache_effect(spark, calls, prices),
         "unpriced": unpriced_calls(calls),
@@ -119,84 +122,10 @@ def daily_by_model(calls: DataFrame) -> list[dict[str, Any]]:
     return [plain(r.asDict()) for r in rows]
 
 
-def by_tag(calls: DataFrame, tag_columns: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Per tag column: calls and priced cost per value, the TOP values by cost, the rest as
-    (other) and calls without the tag as (untagged); each column's rows sum to the totals.
-
-    Only the tags a call carries are exploded (most calls carry few of the promoted columns);
-    the untagged rows come from one aggregation over the calls."""
-    if not tag_columns:
-        return {}
-    entries = F.array(
-        *[F.struct(F.lit(c).alias("tag"), F.col(c).alias("value")) for c in tag_columns]
-    )
-    carried = F.explode(F.filter(entries, lambda e: e["value"].isNotNull())).alias("pair")
-    long = calls.select(carried, "total_cost", "pricing_status").select(
-        "pair.tag", "pair.value", "total_cost", "pricing_status"
-    )
-    per_value = long.groupBy("tag", "value").agg(*_cost_measures())
-    rank = F.row_number().over(
-        Window.partitionBy("tag").orderBy(F.desc_nulls_last("cost"), F.desc("calls"), "value")
-    )
-    kept = per_value.select(
-        "tag",
-        F.when(rank <= TOP, F.col("value")).otherwise(F.lit(OTHER)).alias("value"),
-        "calls",
-        "cost",
-        "unpriced_calls",
-    )
-    rows = (
-        kept.groupBy("tag", "value")
-        .agg(
-            F.sum("calls").alias("calls"),
-            F.sum("cost").alias("cost"),
-            F.sum("unpriced_calls").alias("unpriced_calls"),
-        )
-        .take(MAX_ROWS)
-    )
-    result: dict[str, list[dict[str, Any]]] = {c: [] for c in tag_columns}
-    for row in rows:
-        item = row.asDict()
-        result[item.pop("tag")].append(item)
-    untagged = one_row(
-        calls.agg(
-            *[
-                measure.alias(f"{c}|{name}")
-                for c in tag_columns
-                for name, measure in _measures_where(F.col(c).isNull()).items()
-            ]
-        )
-    )
-    for column, values in result.items():
-        if untagged[f"{column}|calls"]:
-            values.append(
-                {"value": UNTAGGED}
-                | {
-                    name: untagged[f"{column}|{name}"]
-                    for name in ("calls", "cost", "unpriced_calls")
-                }
-            )
-        values.sort(key=lambda r: (r["cost"] is None, -(r["cost"] or 0), r["value"]))
-    return {column: [plain(r) for r in values] for column, values in result.items()}
-
-
-def _measures_where(condition: Column) -> dict[str, Column]:
-    """The three per-group measures, over the calls meeting `condition`."""
-    return {
-        "calls": F.count_if(condition),
-        "cost": F.sum(F.when(condition, F.col("total_cost"))),
-        "unpriced_calls": F.count_if(condition & (F.col("pricing_status") != PRICED)),
-    }
-
-
-def _cost_measures() -> list[Column]:
-    return [measure.alias(name) for name, measure in _measures_where(F.lit(True)).items()]
-
-
 def top_principals(calls: DataFrame) -> list[dict[str, Any]]:
     rows = (
         calls.groupBy("principal_type", "principal_name")
-        .agg(*_cost_measures())
+        .agg(*cost_measures())
         .orderBy(F.desc_nulls_last("cost"), F.desc("calls"), "principal_name")
         .take(TOP)
     )

@@ -31,12 +31,19 @@ def daily(data: dict[str, Any]) -> str:
 
 
 def tags(data: dict[str, Any]) -> str:
-    columns = data["tag_columns"]
-    if not columns:
+    columns, billed = data["tag_columns"], data.get("bill_tag_columns", [])
+    if not columns and not billed:
         return section("Cost by tag", "No tag columns were promoted.", "", "tags")
-    options = "".join(f'<option value="{escape(c)}">{escape(c)}</option>' for c in columns)
+
+    def group(label: str, names: list[str]) -> str:
+        options = "".join(f'<option value="{escape(c)}">{escape(c)}</option>' for c in names)
+        return f'<optgroup label="{label}">{options}</optgroup>' if names else ""
+
     body = (
-        f'<label>tag column <select id="tag-select">{options}</select></label>'
+        '<label>tag column <select id="tag-select">'
+        + group("logs: requestMetadata and profile tags, estimated cost", columns)
+        + group("bill: CUR cost allocation and IAM principal tags, billed cost", billed)
+        + "</select></label>"
         '<svg class="chart" id="tag-chart" role="img" aria-label="cost by tag value"></svg>'
         '<table id="tag-table"><thead><tr><th>value</th><th class="n">calls</th>'
         '<th class="n">cost (USD)</th><th class="n">unpriced calls</th></tr></thead>'
@@ -44,8 +51,11 @@ def tags(data: dict[str, Any]) -> str:
     )
     return section(
         "Cost by tag",
-        f"Per value of the chosen requestMetadata tag: the {len(columns)} promoted columns, "
-        "top 20 values by cost, the rest as (other), calls without the tag as (untagged).",
+        f"Per value of the chosen tag: the {len(columns)} columns promoted from the logs "
+        "(tag_, profile_tag_: estimated cost of the calls) and the "
+        f"{len(billed)} from the bill (bill_tag_, bill_principal_tag_: the CUR's dollars as "
+        "allocated to calls, so a column's values sum to the bill); top 20 values by cost, the "
+        "rest as (other), rows without the tag as (untagged).",
         body,
         "tags",
     )

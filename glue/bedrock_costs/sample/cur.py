@@ -1,5 +1,9 @@
 """A synthetic CUR 2.0 export billing exactly the sample calls, plus planted discrepancies.
 
+Lines are per day x account x Region x principal x application profile x model x routing x kind,
+each with the tags AWS would attach (`resource_tags`: the profile's cost allocation tags and the
+principal's `iamPrincipal/` tags; sample/routes.py says which).
+
 The bill is built from what each generated call is billed for (`sample_traffic.Billed`), priced
 with the shipped price tables in Python — an oracle independent of the Spark job. On top of
 that, discrepancies a reconciliation must find are planted (sample/planted.py says where):
@@ -69,10 +73,13 @@ class BillBook:
     )
     lines: dict[tuple, Line] = field(default_factory=lambda: defaultdict(Line))
 
-    def add(self, account: str, region: str, day: date, principal: str, billed: Billed) -> None:
+    def add(
+        self, account: str, region: str, day: date, principal: str, billed: Billed, resource: str
+    ) -> None:
+        """Bill one call; `resource` is the application profile it used ("" for none)."""
         if billed.model is None or not (billed.images or any(billed.tokens.values())):
             return  # not billed per call, or failed: nothing to bill
-        key = (day, account, region, principal, billed.model, billed.routing)
+        key = (day, account, region, principal, resource, billed.model, billed.routing)
         if billed.images:
             count, side, quality = billed.images
             price = self._image_price(billed.model, region, day, side, quality)
@@ -141,7 +148,7 @@ def write_cur(spark: SparkSession, root: Path, book: BillBook, first: date, last
 
 def _usage_rows(book: BillBook, first: date) -> list[dict]:
     rows = []
-    for (day, account, region, principal, model, routing, kind, sku), line in sorted(
+    for (day, account, region, principal, resource, model, routing, kind, sku), line in sorted(
         book.lines.items()
     ):
         cost, rate = line.cost, line.rate
@@ -164,6 +171,7 @@ def _usage_rows(book: BillBook, first: date) -> list[dict]:
                 cost,
                 rate,
                 per_million=per_million,
+                resource=resource or None,
             )
         )
     return rows

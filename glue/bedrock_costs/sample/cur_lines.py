@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bedrock_costs.reference.usage_types import REGION_CODES
-from bedrock_costs.sample.routes import ACCOUNTS
+from bedrock_costs.sample.routes import ACCOUNTS, bill_tags
 
 PAYER = ACCOUNTS[0]
 MILLION = Decimal(1_000_000)
@@ -70,7 +70,7 @@ def billed_line(
     rate: Decimal | None,
     *,
     per_million: bool = False,
-    line_type: str = "Usage",
+    resource: str | None = None,
 ) -> dict:
     """The line item billing `usage` of one model x token kind (or image SKU) for a day."""
     code = _CODES[region]
@@ -103,7 +103,7 @@ def billed_line(
         day,
         account,
         usage_type,
-        line_type,
+        "Usage",
         product_code,
         product_name,
         entity,
@@ -114,6 +114,7 @@ def billed_line(
         unit_rate,
         cost,
         description,
+        resource,
     )
 
 
@@ -132,12 +133,15 @@ def cur_row(
     rate: Decimal | None,
     cost: Decimal,
     description: str,
+    resource: str | None = None,
 ) -> dict:
+    """One line item; `resource` is the application profile billed, if any (the line then
+    carries its cost allocation tags, and the principal's tags, as AWS would)."""
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     end = start + timedelta(days=1)
     period_start = start.replace(day=1)
     period_end = (period_start + timedelta(days=32)).replace(day=1)
-    key = f"{day}|{account}|{usage_type}|{principal}|{line_type}"
+    key = f"{day}|{account}|{usage_type}|{principal}|{line_type}|{resource}"
     cost = cost.quantize(CENT_DIGITS)
     return {
         "bill_billing_period_start_date": period_start,
@@ -153,7 +157,7 @@ def cur_row(
         "line_item_product_code": product_code,
         "line_item_usage_type": usage_type,
         "line_item_operation": "InvokeModelInference" if line_type == "Usage" else "",
-        "line_item_resource_id": None,
+        "line_item_resource_id": resource,
         "line_item_iam_principal": principal,
         "line_item_usage_amount": float(amount),
         "pricing_unit": unit,
@@ -165,4 +169,5 @@ def cur_row(
         "product": {"product_name": product_name, **({"region": region} if region else {})},
         "product_servicecode": product_code,
         "product_region_code": region,
+        "resource_tags": bill_tags(principal, resource) or None,
     }

@@ -34,7 +34,11 @@ class SampleWriter(Draws):
     def bill(self, account: str, record: dict, billed: Billed) -> None:
         if self.book is not None:
             day = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).date()
-            self.book.add(account, record["region"], day, record["identity"]["arn"], billed)
+            model = record["modelId"]
+            resource = model if ":application-inference-profile/" in model else ""
+            self.book.add(
+                account, record["region"], day, record["identity"]["arn"], billed, resource
+            )
 
     def event_time(self) -> datetime:
         day = self.end - timedelta(days=self.rng.randrange(self.days))

@@ -121,3 +121,31 @@ def profile_rows() -> list[tuple[str, str]]:
             )
         )
     return rows
+
+
+# The synthetic CUR's tags (sample/cur.py): cost allocation tags of the two application profiles
+# (by the profile's number) and the IAM principal tags of the sample's roles and users. `tenant`
+# is also a requestMetadata key of the logs: the two are kept apart (docs/reconciliation.md).
+PROFILE_TAGS = {
+    0: {"user:application": "support-assistant", "user:tenant": "acme"},
+    1: {"user:application": "catalogue-search", "user:tenant": "globex"},
+}
+PRINCIPAL_TAGS = {
+    "SupportBotRole": {"team": "support", "cost-center": "CC-1001"},
+    "SearchServiceRole": {"team": "search", "cost-center": "CC-2040"},
+    "DataPipelineRole": {"team": "data", "cost-center": "CC-3300"},
+    "teams/ml/bob": {"team": "ml"},
+    "carol": {"team": "finance"},
+}
+
+
+def bill_tags(principal: str | None, resource: str | None) -> dict[str, str]:
+    """The tags AWS would put on the CUR line of this principal's use of this resource."""
+    tags: dict[str, str] = {}
+    if resource and "application-inference-profile/" in resource:
+        tags.update(PROFILE_TAGS[int(resource[-3:])])
+    if principal:
+        name = principal.split(":", 5)[-1].split("/", 1)[-1]  # role/session or user path
+        role = name.split("/", 1)[0] if principal.startswith("arn:aws:sts") else name
+        tags.update({f"iamPrincipal/{k}": v for k, v in PRINCIPAL_TAGS.get(role, {}).items()})
+    return tags
