@@ -251,6 +251,11 @@ def test_shipped_price_table_has_published_one_hour_cache_write_prices(model, ro
             ("0.72", "0.72", "0", "0"),
         ),
         ("amazon.titan-embed-text-v2:0", "us-east-1", "*", "standard", ("0.02", "0", "0", "0")),
+        ("anthropic.claude-opus-5", "*", "global", "standard", ("5.00", "25.00", "0.50", "6.25")),
+        ("anthropic.claude-sonnet-5", "*", "geo", "standard", ("2.20", "11.00", "0.22", "2.75")),
+        ("anthropic.claude-opus-4-6-v1", "*", "global", "batch", ("2.50", "12.50", "0", "0")),
+        ("qwen.qwen3-32b-v1:0", "us-east-1", "*", "flex", ("0.075", "0.30", "0", "0")),
+        ("deepseek.v3.2", "us-east-1", "*", "priority", ("1.085", "3.2375", "0", "0")),
     ],
 )
 def test_shipped_price_table_matches_published_figures(model, region, routing, tier, figures):
