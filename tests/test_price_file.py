@@ -295,6 +295,10 @@ def test_shipped_price_table_matches_published_figures(model, region, routing, t
         ("meta.llama3-2-1b-instruct-v1:0", "us-east-1", "standard", ("0.10", "0.10")),
         ("deepseek.r1-v1:0", "us-east-1", "standard", ("1.35", "5.40")),
         ("ai21.j2-ultra-v1", "us-east-1", "standard", ("18.80", "18.80")),
+        ("openai.gpt-oss-120b-1:0", "eu-west-2", "standard", ("0.23", "0.93")),
+        ("openai.gpt-oss-120b-1:0", "us-west-2", "flex", ("0.075", "0.30")),
+        ("deepseek.v3-v1:0", "ap-northeast-1", "standard", ("0.7017", "2.0324")),
+        ("qwen.qwen3-32b-v1:0", "eu-central-1", "standard", ("0.20", "0.79")),
     ],
 )
 def test_shipped_price_table_prices_the_models_real_logs_use(model, region, tier, figures):
@@ -325,3 +329,15 @@ def test_shipped_model_names_map_the_price_list_names_of_the_added_models():
         ("R1", "deepseek.r1-v1:0"),
     ]:
         assert names[fold(name)] == model
+
+
+def test_a_region_without_a_sourced_price_is_unpriced_not_given_another_regions():
+    """gpt-oss-120b's flex tier is sourced for the US Regions only: a flex call in eu-west-1
+    finds no row (no_price), where a '*' row had priced every Region at the US figure."""
+    rows = load_prices(default_pricing_path())
+    day = date(2026, 11, 30)
+    assert (
+        choose_row(rows, "openai.gpt-oss-120b-1:0", "eu-west-1", "in_region", "flex", day, 1)
+        is None
+    )
+    assert choose_row(rows, "openai.gpt-oss-120b-1:0", "us-east-2", "in_region", "flex", day, 1)
