@@ -256,6 +256,11 @@ def test_shipped_price_table_has_published_one_hour_cache_write_prices(model, ro
         ("anthropic.claude-opus-4-6-v1", "*", "global", "batch", ("2.50", "12.50", "0", "0")),
         ("qwen.qwen3-32b-v1:0", "us-east-1", "*", "flex", ("0.075", "0.30", "0", "0")),
         ("deepseek.v3.2", "us-east-1", "*", "priority", ("1.085", "3.2375", "0", "0")),
+        ("moonshotai.kimi-k3", "*", "global", "standard", ("3.00", "15.00", "0.30", "3.75")),
+        ("xai.grok-4.6", "us-east-1", "geo", "standard", ("2.20", "6.60", "0.55", "0")),
+        ("zai.glm-5", "us-east-1", "*", "flex", ("0.50", "1.60", "0", "0")),
+        ("amazon.nova-2-lite-v1:0", "ap-northeast-2", "global", "standard", ("0.36", "2.96", "0.09", "0")),
+        ("amazon.nova-2-pro-v1:0", "us-east-1", "global", "priority", ("2.1875", "17.50", "0", "0")),
     ],
 )
 def test_shipped_price_table_matches_published_figures(model, region, routing, tier, figures):
