@@ -261,6 +261,9 @@ def test_shipped_price_table_has_published_one_hour_cache_write_prices(model, ro
         ("zai.glm-5", "us-east-1", "*", "flex", ("0.50", "1.60", "0", "0")),
         ("amazon.nova-2-lite-v1:0", "ap-northeast-2", "global", "standard", ("0.36", "2.96", "0.09", "0")),
         ("amazon.nova-2-pro-v1:0", "us-east-1", "global", "priority", ("2.1875", "17.50", "0", "0")),
+        ("xai.grok-4.7", "ap-northeast-2", "in_region", "priority", ("3.85", "11.55", "0.9625", "0")),
+        ("amazon.nova-2-omni-v1:0", "ap-northeast-2", "global", "standard", ("0.40", "3.00", "0", "0")),
+        ("anthropic.claude-mythos-preview", "*", "geo", "standard", ("27.50", "137.50", "2.75", "34.375")),
     ],
 )
 def test_shipped_price_table_matches_published_figures(model, region, routing, tier, figures):
