@@ -83,7 +83,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
             .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.extensions", EXTENSIONS)
-            .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
+            .config("spark.driver.extraJavaOptions", QUICK_JVM["JAVA_TOOL_OPTIONS"])
         )
         # every test's tables in one embedded catalog (each test its own database)
         settings = {
@@ -150,7 +150,7 @@ def sample_month(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> di
             timeout=900,
             env={**os.environ, **QUICK_JVM},
         )
-        assert run.returncode == 0, run.stderr[-3000:]
+        assert run.returncode == 0, _first_error(run.stderr)
         return {"stdout": run.stdout, "stderr": run.stderr}
 
     found = shared(tmp_path_factory, worker_id, "sample-month", build)
@@ -173,3 +173,12 @@ def hand_month(spark, tmp_path_factory: pytest.TempPathFactory, worker_id: str) 
     found = shared(tmp_path_factory, worker_id, "hand-month", lambda f: months.build(spark, f))
     months.attach(spark, found)
     return {**found, "root": Path(found["folder"])}
+
+
+def _first_error(stderr: str) -> str:
+    """A failed subprocess's stderr for the assertion: the first Python or Java error line and
+    what follows it, then the end (a JVM that dies mid-run buries its cause under later errors)."""
+    lines = stderr.splitlines()
+    first = next((i for i, line in enumerate(lines) if "Error" in line or "Exception" in line), 0)
+    head = "\n".join(lines[first : first + 40])
+    return f"{head}\n...\n{stderr[-2000:]}"

@@ -17,8 +17,10 @@ ACCOUNT = "111122223333"
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 NOVA = "amazon.nova-micro-v1:0"
 # Spark in a process of its own compiles with C1 only, as the tests' own session does: for small
-# inputs it finishes sooner on two cores (the JIT does not change results).
-QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1"}
+# inputs it finishes sooner on two cores (the JIT does not change results). C1 alone gets a 48 MB
+# code cache, which the demo's whole-stage code filled ("CodeCache is full", then a JVM that
+# died mid-reconcile): the default tiered size is kept.
+QUICK_JVM = {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"}
 # Version-1 price files: the contract's columns, without later optional ones.
 PRICE_HEADER = [c for c in HEADER if c != "cache_write_1h_per_mtok"]
 
