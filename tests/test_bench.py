@@ -72,3 +72,38 @@ def test_report_keeps_each_size_with_its_ratios_targets_and_profile():
     assert "| 1.50 | ≤ 1.5 met |" in rows[3] and "| 0.15 | ≤ 0.25 met |" in rows[4]
     assert "- Machine: machine 3" in text  # the latest measurement's machine
     assert "## Where the job's time goes" in text  # bench/profile.md follows the table
+
+
+def test_a_small_size_is_one_log_object_with_every_line(tmp_path):
+    logs = write_logs(
+        tmp_path / "logs",
+        {
+            key("us-east-1", "2026-07-14"): [record("r1"), record("r2")],
+            key("us-east-1", "2026-07-14", "11"): [record("r3")],
+            key("us-west-2", "2026-07-15"): [record("r4")],
+        },
+    )
+    before = sorted(lines(logs))
+    bench.into_one_object(logs)
+    assert len(bench.log_objects(logs)) == 1
+    assert sorted(lines(logs)) == before
+
+
+def test_the_spark_floor_target_applies_to_a_small_run_only():
+    def entry(job, floor):
+        return {
+            "measured_at": "2026-12-02 10:00 UTC",
+            "commit": "abc",
+            "machine": "m",
+            "versions": {},
+            "shape": {"files": 1, "gzip_mb": 0.1, "json_bytes_per_record": 4200.0},
+            "results": [
+                {"name": "job", "seconds": job, "peak_mb": 900.0, "ok": True, "detail": ""},
+                {"name": "floor", "seconds": floor, "peak_mb": 300.0, "ok": True, "detail": ""},
+            ],
+        }
+
+    text = bench.report({"100": entry(12.0, 7.5), "200000": entry(60.0, 7.5)})
+    floors = [line for line in text.splitlines() if "| floor |" in line]
+    assert "| 1.60 | ≤ 2.0 met |" in floors[0]
+    assert "| 8.00 |  |" in floors[1]  # the ratio is shown, no target at 200,000 records
