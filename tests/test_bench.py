@@ -89,7 +89,7 @@ def test_a_small_size_is_one_log_object_with_every_line(tmp_path):
     assert sorted(lines(logs)) == before
 
 
-def test_the_spark_floor_target_applies_to_a_small_run_only():
+def test_a_small_run_is_judged_against_the_spark_floor_only():
     def entry(job, floor):
         return {
             "measured_at": "2026-12-02 10:00 UTC",
@@ -100,6 +100,7 @@ def test_the_spark_floor_target_applies_to_a_small_run_only():
             "results": [
                 {"name": "job", "seconds": job, "peak_mb": 900.0, "ok": True, "detail": ""},
                 {"name": "floor", "seconds": floor, "peak_mb": 300.0, "ok": True, "detail": ""},
+                {"name": "duckdb", "seconds": 0.5, "peak_mb": 80.0, "ok": True, "detail": ""},
             ],
         }
 
@@ -107,3 +108,6 @@ def test_the_spark_floor_target_applies_to_a_small_run_only():
     floors = [line for line in text.splitlines() if "| floor |" in line]
     assert "| 1.60 | ≤ 2.0 met |" in floors[0]
     assert "| 8.00 |  |" in floors[1]  # the ratio is shown, no target at 200,000 records
+    duckdb = [line for line in text.splitlines() if "| duckdb |" in line]
+    assert "| 24.00 |  |" in duckdb[0]  # at 100 records DuckDB's ratio has no target
+    assert "| 120.00 | ≤ 1.5 missed |" in duckdb[1]
