@@ -88,10 +88,24 @@ def tag_set(tags: Column) -> Column:
     return F.to_json(F.array_sort(F.map_entries(tags)))
 
 
+def column_prefix(canonical: Column) -> Column:
+    """The column family of a canonical key: bill_principal_tag_ for `iamPrincipal/` tags,
+    bill_tag_ for the others."""
+    return F.when(canonical.startswith(PRINCIPAL), F.lit(BILL_PRINCIPAL_TAG_PREFIX)).otherwise(
+        F.lit(BILL_TAG_PREFIX)
+    )
+
+
+def bare_key(canonical: Column) -> Column:
+    """The key without its kind: `user:Team` -> Team, `iamPrincipal/cost-center` -> cost-center;
+    `aws:createdBy` keeps its prefix (its column is bill_tag_aws_createdby)."""
+    return F.regexp_replace(canonical, r"^(user:|iamPrincipal/)", "")
+
+
 def column_key(canonical: Column) -> Column:
     """What a canonical key's column is named by: `user:Team` -> team, `aws:createdBy` ->
     aws_createdby, `iamPrincipal/cost-center` -> cost_center."""
-    return sanitized_key(F.regexp_replace(canonical, r"^(user:|iamPrincipal/)", ""))
+    return sanitized_key(bare_key(canonical))
 
 
 @dataclass(frozen=True)
@@ -104,9 +118,7 @@ def key_usage(lines: DataFrame) -> list[tuple[str, TagKey]]:
     """(column prefix, key) per distinct tag of the period: its line count and spellings."""
     entries = lines.select(F.explode(F.map_keys("bill_tags")).alias("k"))
     keyed = entries.select(
-        F.when(F.col("k").startswith(PRINCIPAL), F.lit(BILL_PRINCIPAL_TAG_PREFIX))
-        .otherwise(F.lit(BILL_TAG_PREFIX))
-        .alias("prefix"),
+        column_prefix(F.col("k")).alias("prefix"),
         column_key(F.col("k")).alias("key"),
         F.col("k"),
     )
@@ -134,15 +146,12 @@ def plan(usage: list[tuple[str, TagKey]], existing: list[str], limit: int) -> Bi
 def promote(frame: DataFrame, columns: tuple[str, ...]) -> DataFrame:
     """One string column per planned bill tag, from `bill_tags` (smallest key on a collision)."""
     out = frame
-    for prefix, principal, strip in (
-        (BILL_TAG_PREFIX, False, r"^user:"),
-        (BILL_PRINCIPAL_TAG_PREFIX, True, r"^iamPrincipal/"),
-    ):
+    for prefix in (BILL_TAG_PREFIX, BILL_PRINCIPAL_TAG_PREFIX):
         wanted = tuple(c for c in columns if c.startswith(prefix))
         if not wanted:
             continue
-        kind = F.map_filter("bill_tags", _of_kind(principal))
-        bare = F.transform_keys(kind, _without(strip))
+        kind = F.map_filter("bill_tags", _of_family(prefix))
+        bare = F.transform_keys(kind, lambda key, _: bare_key(key))
         out = promote_tags(
             out.withColumn("_bill_kind", bare), wanted, source="_bill_kind", prefix=prefix
         )
@@ -150,15 +159,8 @@ def promote(frame: DataFrame, columns: tuple[str, ...]) -> DataFrame:
     return out
 
 
-def _of_kind(principal: bool) -> Callable[[Column, Column], Column]:
+def _of_family(prefix: str) -> Callable[[Column, Column], Column]:
     def keep(key: Column, _: Column) -> Column:
-        return key.startswith(PRINCIPAL) == F.lit(principal)
+        return column_prefix(key) == F.lit(prefix)
 
     return keep
-
-
-def _without(prefix: str) -> Callable[[Column, Column], Column]:
-    def strip(key: Column, _: Column) -> Column:
-        return F.regexp_replace(key, prefix, "")
-
-    return strip
