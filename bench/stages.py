@@ -27,6 +27,7 @@ from bedrock_costs.contract import schemas  # noqa: E402
 from bedrock_costs.invocations.costs import prices_frame, unit_prices_frame  # noqa: E402
 from bedrock_costs.invocations.log_files import list_log_files, read_lines  # noqa: E402
 from bedrock_costs.invocations.model_ids import profiles_frame  # noqa: E402
+from bedrock_costs.invocations.object_reader import read_objects  # noqa: E402
 from bedrock_costs.invocations.records import parse_records  # noqa: E402
 from bedrock_costs.invocations.tables import (  # noqa: E402
     assign_window,
@@ -59,8 +60,14 @@ def stages(spark: SparkSession, logs: str, scratch: str) -> dict[str, Callable[[
     def from_json() -> DataFrame:
         return lines().select(F.from_json("value", read_schema).alias("r"), "source_file")
 
+    def objects() -> DataFrame:
+        return read_objects(spark, files)
+
     def parsed() -> DataFrame:
-        return lines().transform(parse_records).transform(assign_window, window=None)
+        return objects().transform(parse_records).transform(assign_window, window=None)
+
+    def text_parsed() -> DataFrame:
+        return lines().transform(parse_records)
 
     def marked() -> DataFrame:
         return parsed().transform(mark_first_of_each_request)
@@ -77,8 +84,10 @@ def stages(spark: SparkSession, logs: str, scratch: str) -> dict[str, Callable[[
         return invocations().repartition("usage_date")
 
     return {
-        "gunzip and split lines": lines,
+        "Spark's text reader: gunzip and split lines": lines,
         "+ from_json (pruned schema)": from_json,
+        "+ every parsed column (the Spark parse of every line)": text_parsed,
+        "the job's reader: objects to Arrow batches (object_reader)": objects,
         "+ every parsed column (parse_records)": parsed,
         "+ the first row of each request marked (one shuffle)": marked,
         "read the cached rows": lambda: cached,

@@ -13,11 +13,12 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from bedrock_costs.contract.errors import AccountingError
-from bedrock_costs.contract.vocabulary import PRICED, TTL_1H_AT_5M_RATE
+from bedrock_costs.contract.vocabulary import PRICED, TTL_1H_AT_5M_RATE, member
 from bedrock_costs.invocations import tags
 from bedrock_costs.invocations.tags import TagKey, tag_key_usage
 
 MAX_GROUPS = 100_000
+UNREADABLE = member("quarantine_reason", "unreadable_object")
 MAX_TAG_KEYS = 10_000
 
 
@@ -32,6 +33,7 @@ class LineCounts:
     quarantined: dict[str, int] = field(default_factory=dict)
     dates: set[date | None] = field(default_factory=set)
     largest_day: int = 0  # calls written to the largest usage_date partition
+    unreadable: int = 0  # log objects not read whole (in the window or not)
 
     @property
     def duplicates(self) -> int:
@@ -83,6 +85,8 @@ def line_counts(records: DataFrame) -> LineCounts:
         counts.lines_read += row["count"]
         counts.dates.add(row["usage_date"])
         counts.distinct_calls += row["first"]
+        if row["quarantine_reason"] == UNREADABLE:
+            counts.unreadable += row["count"]
         if not row["in_window"]:
             counts.out_of_window += row["count"]
         elif row["quarantine_reason"] is None:

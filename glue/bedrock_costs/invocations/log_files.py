@@ -16,12 +16,6 @@ from bedrock_costs.io import storage
 LOG_SUFFIXES = (".json.gz", ".jsonl.gz", ".json", ".jsonl")
 # the unreadable objects one run reports (each a quarantine row)
 MAX_UNREADABLE = 10_000
-# a Spark job failed reading a file: Spark's wrapper (when opening it) or Java's I/O errors
-# (inside a gzip stream, S3A's access errors)
-_READ_FAILURE = re.compile(
-    r"Encountered error while reading file|java\.io\.\w*(Exception|Error)|java\.util\.zip\."
-    r"|java\.nio\.file\.\w*Exception"
-)
 _LINES = "value string, source_file string, read_error string"
 _CHUNK = 1 << 20
 PERMISSION_MARKER = "amazon-bedrock-logs-permission-check"
@@ -129,6 +123,9 @@ def read_lines(
 ) -> DataFrame:
     """One row per non-blank line of the given files: value, source_file, read_error (null).
 
+    Spark's text reader: the job reads with object_reader; this is the reference it is held to
+    (tests/test_object_reader.py) and bench/stages.py's comparison.
+
     With `unreadable` (objects found by unreadable_objects, each with how far it was read and
     why) every object is read as far as it can be and each unreadable one adds a row of its
     own, value blank and read_error its description.
@@ -157,11 +154,6 @@ def read_lines(
         return read
     objects = [("", storage.file_uri(path), problem) for path, problem in unreadable]
     return read.unionByName(spark.createDataFrame(objects, _LINES))
-
-
-def is_read_failure(exc: BaseException) -> bool:
-    """Whether a Spark job may have failed because a file could not be read."""
-    return _READ_FAILURE.search(str(exc)) is not None
 
 
 def unreadable_objects(spark: SparkSession, files: list[str]) -> list[tuple[str, str]]:

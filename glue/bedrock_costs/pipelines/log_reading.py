@@ -16,8 +16,9 @@ from pyspark.sql import functions as F
 
 from bedrock_costs.config import RunConfig
 from bedrock_costs.contract.errors import UsageError
+from bedrock_costs.contract.vocabulary import member
 from bedrock_costs.invocations import counts
-from bedrock_costs.invocations.log_files import is_read_failure, read_lines, unreadable_objects
+from bedrock_costs.invocations.object_reader import read_objects
 from bedrock_costs.invocations.records import parse_records
 from bedrock_costs.invocations.tables import assign_window, mark_first_of_each_request
 from bedrock_costs.io import catalog
@@ -28,6 +29,7 @@ from bedrock_costs.pipelines.run_summary import RunSummary
 # twice is normally delivered within hours: both copies have one timestamp, one day)
 NEARBY_DAYS = 7
 MAX_SOURCES = 100_000
+UNREADABLE = member("quarantine_reason", "unreadable_object")
 
 
 def read_records(
@@ -35,29 +37,27 @@ def read_records(
 ) -> tuple[DataFrame, counts.LineCounts]:
     """The parsed, marked lines (cached) and their counts.
 
-    A log object Spark cannot read whole (not gzip, cut short, access denied) fails the read
-    at the first one: then every such object is found, and the lines are read again, each
-    object as far as it can be, with a quarantine row of its own for each unreadable one.
+    A log object that cannot be read whole (not gzip, cut short, access denied) gives its
+    complete lines and a quarantine row of its own (object_reader); the run says how many.
     """
     records = _parsed(spark, config, files)
     try:
-        return records, counts.line_counts(records)
-    except Exception as exc:  # Py4J's error for a failed Spark job
-        records.unpersist()
-        unreadable = unreadable_objects(spark, files) if is_read_failure(exc) else []
-        if not unreadable:
-            raise
-    path, problem = unreadable[0]
-    summary.warnings.append(
-        f"{len(unreadable):,} log objects could not be read whole: their readable lines are "
-        f"processed and each is quarantined as unreadable_object (first: {path}: {problem})"
-    )
-    records = _parsed(spark, config, files, unreadable)
-    try:
-        return records, counts.line_counts(records)
+        lines = counts.line_counts(records)
     except Exception:
         records.unpersist()
         raise
+    if lines.unreadable:
+        first = (
+            records.where(F.col("quarantine_reason") == UNREADABLE)
+            .agg(F.min(F.struct("source_file", "raw_record")).alias("first"))
+            .first()
+        )
+        path, problem = first["first"] if first else ("?", "?")
+        summary.warnings.append(
+            f"{lines.unreadable:,} log objects could not be read whole: their readable lines are "
+            f"processed and each is quarantined as unreadable_object (first: {path}: {problem})"
+        )
+    return records, lines
 
 
 def refuse_partial_days(
@@ -95,14 +95,9 @@ def refuse_partial_days(
         )
 
 
-def _parsed(
-    spark: SparkSession,
-    config: RunConfig,
-    files: list[str],
-    unreadable: list[tuple[str, str]] | None = None,
-) -> DataFrame:
+def _parsed(spark: SparkSession, config: RunConfig, files: list[str]) -> DataFrame:
     return (
-        read_lines(spark, files, unreadable or ())
+        read_objects(spark, files)
         .transform(parse_records)
         .transform(assign_window, window=config.window)
         .transform(mark_first_of_each_request, published=_published_nearby(spark, config))
